@@ -1,0 +1,1 @@
+"""Dialect backends, installed as `xpiler.backends.<dialect>` and registered through entry points."""

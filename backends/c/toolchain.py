@@ -1,0 +1,16 @@
+"""Real-compiler check for dialect `c`: gcc with -Wall, as C when the file is plain C, else as C++."""
+
+from __future__ import annotations
+
+from xpiler.exec.toolchain import ToolResult, compile_with
+
+PRELUDE = "#include <math.h>\n#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n#include <float.h>"
+PRELUDE_CXX = PRELUDE + "\n#include <algorithm>\nusing std::max;\nusing std::min;"
+
+
+def check_compile(source: str, filename: str = "kernel.c") -> ToolResult:
+    if 'extern "C"' in source:
+        return compile_with(["g++", "-std=gnu++17", "-Wall", "-O2", "-c", "-o", "/dev/null"], source, filename,
+                            suffix=".cpp", prelude=PRELUDE_CXX)
+    return compile_with(["gcc", "-std=gnu11", "-Wall", "-O2", "-c", "-o", "/dev/null"], source, filename,
+                        suffix=".c", prelude=PRELUDE)

@@ -1,0 +1,1 @@
+"""Compiler passes (one module each), installed as `xpiler.passes`. Filled by the transcompiler issue."""

@@ -1,0 +1,169 @@
+"""The `xpiler` command line.
+
+    xpiler run FILE [--dialect D] --inputs IN.npz --output OUT.npz [--entry NAME] [--launch SPEC]
+    xpiler check FILE [--dialect D]          compile with the real compiler (gcc -Wall, nvcc, hipcc)
+    xpiler dialects                          list the installed dialects
+
+Exit codes: 0 ok, 2 bad input, 3 compile error, 4 runtime fault (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from xpiler.errors import BadInput, CompileError, RuntimeFault, XpilerError
+from xpiler.registry import available_dialects, dialect_for_path, get_backend
+
+MAX_SOURCE_BYTES = 8 * 1024 * 1024
+
+
+def _read_source(path: str) -> str:
+    p = Path(path)
+    if not p.is_file():
+        raise BadInput("no such file", file=path)
+    raw = p.read_bytes()
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise BadInput(f"file is {len(raw)} bytes; kernels larger than {MAX_SOURCE_BYTES} bytes are refused", file=path)
+    if b"\x00" in raw:
+        raise BadInput("file contains NUL bytes (binary file?)", file=path)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise BadInput("file is not valid UTF-8 text", file=path, line=line) from None
+
+
+def _load_inputs(path: str) -> list:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise BadInput("no such inputs file", file=path) from None
+    except Exception as e:  # numpy raises several types for malformed archives
+        raise BadInput(f"cannot read inputs archive: {e}", file=path) from None
+    args = []
+    for i in range(len(data)):
+        key = f"arg{i}"
+        if key not in data:
+            raise BadInput(f"inputs must be named arg0..arg{len(data) - 1}; {key} is missing (found: {sorted(data)})",
+                           file=path)
+        args.append(data[key])
+    return args
+
+
+def _save_outputs(path: str, outputs: list) -> None:
+    out = {f"arg{i}": a for i, a in enumerate(outputs) if a is not None}
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".xpiler-", suffix=".npz", dir=d)
+    os.close(fd)
+    try:
+        np.savez(tmp, **out)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def cmd_run(ns: argparse.Namespace) -> int:
+    from xpiler.exec import run_kernel
+
+    source = _read_source(ns.file)
+    dialect = ns.dialect or dialect_for_path(ns.file, source)
+    args = _load_inputs(ns.inputs)
+    res = run_kernel(source, dialect, args=args, entry=ns.entry, launch=ns.launch, filename=ns.file,
+                     timeout=ns.timeout, memory_mb=ns.memory)
+    _save_outputs(ns.output, res.outputs)
+    for w in res.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if res.stdout:
+        sys.stdout.write(res.stdout)
+    launch = f" launch {res.launch}" if res.launch else ""
+    print(f"ran {res.entry} ({dialect}){launch} in {res.elapsed_s * 1e3:.2f} ms; outputs written to {ns.output}",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_check(ns: argparse.Namespace) -> int:
+    source = _read_source(ns.file)
+    dialect = ns.dialect or dialect_for_path(ns.file, source)
+    get_backend(dialect)
+    tc = importlib.import_module(f"xpiler.backends.{dialect}.toolchain")
+    res = tc.check_compile(source, ns.file)
+    if not res.available:
+        print(f"{ns.file}: {res.log}; check skipped", file=sys.stderr)
+        return 0
+    if res.log:
+        print(res.log, file=sys.stderr)
+    print(f"{ns.file}: {res.tool} {'ok' if res.ok else 'FAILED'}", file=sys.stderr)
+    return 0 if res.ok else CompileError.exit_code
+
+
+def cmd_dialects(ns: argparse.Namespace) -> int:
+    for d in available_dialects():
+        b = get_backend(d)
+        print(f"{d:6s} {' '.join(b.extensions):12s} {b.description}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="xpiler",
+        description="Transcompile and verify tensor kernels between C, AVX-512 VNNI, CUDA, HIP and BANG C.",
+        epilog="Exit codes: 0 ok, 2 bad input, 3 compile error, 4 runtime fault.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    r = sub.add_parser("run", help="run one kernel on the CPU executor of its dialect",
+                       description="Run one kernel file on this CPU. IN.npz holds the entry's arguments by "
+                                   "position (arg0, arg1, ...; scalars as 0-d arrays). OUT.npz receives every "
+                                   "pointer argument after the run, under the same keys.")
+    r.add_argument("file", help="kernel source (.c .cpp .cu .hip .mlu)")
+    r.add_argument("--dialect", choices=None, help="c, vnni, cuda, hip or bang (default: from the extension)")
+    r.add_argument("--inputs", required=True, metavar="IN.npz")
+    r.add_argument("--output", required=True, metavar="OUT.npz")
+    r.add_argument("--entry", help="function to call (default: the only extern \"C\" function, else the only kernel)")
+    r.add_argument("--launch", metavar="SPEC",
+                   help="for a bare device kernel: 'grid=X,Y,Z block=X,Y,Z' (cuda, hip) or "
+                        "'tasks=N [clusters=C cores=K]' (bang); default: the file's '// xpiler:launch' line")
+    r.add_argument("--timeout", type=float, default=60.0, help="seconds before the run is stopped (default 60)")
+    r.add_argument("--memory", type=int, default=4096, help="memory limit in MiB (default 4096)")
+    r.set_defaults(func=cmd_run)
+    c = sub.add_parser("check", help="compile a kernel with the real compiler of its dialect")
+    c.add_argument("file")
+    c.add_argument("--dialect")
+    c.set_defaults(func=cmd_check)
+    d = sub.add_parser("dialects", help="list the installed dialects")
+    d.set_defaults(func=cmd_dialects)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    if not getattr(ns, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return ns.func(ns)
+    except XpilerError as e:
+        label = {BadInput: "error", CompileError: "compile error", RuntimeFault: "runtime fault"}.get(type(e), "error")
+        if isinstance(e, RuntimeFault):
+            label = f"runtime fault ({e.kind})"
+        print(f"xpiler: {label}: {e}", file=sys.stderr)
+        log = getattr(e, "log", "")
+        if isinstance(e, CompileError) and log:
+            print(log, file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,289 @@
+"""Run one kernel of any dialect on this CPU: `run_kernel(source, dialect, args=...)`.
+
+The source is compiled natively together with its dialect's runtime (see xp_rt.h for the contract), the
+compiled program reports its entry's parameter signature, the arguments are checked against it and passed
+through a file, and the program runs in a subprocess with time and memory limits. Faults are raised as
+`RuntimeFault` with the runtime's message; compile failures as `CompileError`; wrong arguments as `BadInput`.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from xpiler import dtypes
+from xpiler.errors import BadInput, CompileError, RuntimeFault
+from xpiler.exec.build import build_executable
+from xpiler.exec.launch_syntax import rewrite_launches
+from xpiler.exec.sandbox import run_limited
+from xpiler.exec.scan import FunctionInfo, find_functions
+from xpiler.launch import find_launch_line, parse_launch
+from xpiler.registry import get_backend
+
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MEMORY_MB = 4096
+_FAULT = re.compile(r"^xpiler-fault: ([\w-]+): (.*)$", re.M)
+_WARN = re.compile(r"^xpiler-warning: ([\w-]+): (.*)$", re.M)
+
+
+@dataclass
+class Param:
+    pointer: bool
+    code: int
+    const: bool = False
+
+    @property
+    def dtype_name(self) -> str:
+        return dtypes.CODE_TO_NAME.get(self.code, "unsupported type")
+
+    def describe(self) -> str:
+        return f"{'const ' if self.const else ''}{self.dtype_name}{'*' if self.pointer else ''}"
+
+
+@dataclass
+class Program:
+    """A compiled kernel file, ready to run any number of times."""
+
+    path: Path
+    dialect: str
+    entry: str
+    kernel: bool  # True: a bare device kernel that needs a launch configuration
+    params: list[Param]
+    default_launch: str | None
+    filename: str
+
+
+@dataclass
+class RunResult:
+    outputs: list[np.ndarray | None]  # per positional argument: the buffer afterwards, None for scalars
+    elapsed_s: float  # time inside the entry, measured by the program itself
+    wall_s: float  # whole child process
+    stdout: str
+    warnings: list[str] = field(default_factory=list)
+    entry: str = ""
+    launch: str | None = None
+
+
+def select_entry(functions: list[FunctionInfo], entry: str | None, backend, filename: str) -> FunctionInfo:
+    """The entry: `entry` if given; else the only extern "C" function; else the only device kernel;
+    else the only non-static function."""
+    if entry is not None:
+        for fn in functions:
+            if fn.name == entry:
+                return fn
+        names = ", ".join(f.name for f in functions) or "none"
+        raise BadInput(f"no function named {entry!r}; functions defined: {names}", file=filename)
+    for pool in (
+        [f for f in functions if f.extern_c],
+        [f for f in functions if backend.is_kernel(f)],
+        [f for f in functions if not f.static and f.name != "main"],
+    ):
+        if len(pool) == 1:
+            return pool[0]
+        if len(pool) > 1:
+            names = ", ".join(f.name for f in pool)
+            raise BadInput(f"several candidate entry functions ({names}); choose one with --entry", file=filename)
+    raise BadInput("no function definition found (nothing to run)", file=filename)
+
+
+def _translation_unit(source: str, backend, fn: FunctionInfo, kernel: bool, filename: str, functions) -> str:
+    parts = [f"#define {k} {v}" for k, v in backend.defines(source).items()]
+    parts.append(f'#include "{backend.runtime_header}"')
+    text = rewrite_launches(source) if "<<<" in source else source
+    text = backend.prepare(text)
+    safe_name = filename.replace("\\", "/").replace('"', "'")
+    parts.append(f'#line 1 "{safe_name}"')
+    parts.append(text)
+    parts.append('#line 1 "<xpiler-shim>"')
+    parts.append(backend.shim_extra(source, functions))
+    call = f"xp_launch_entry(&{fn.name}, args, launch)" if kernel else f"(void)launch; xp::invoke(&{fn.name}, args)"
+    parts.append(
+        "extern \"C\" const char* xp_entry_signature(void) {\n"
+        f"  static std::string s = xp::signature_of(&{fn.name});\n"
+        "  return s.c_str();\n}\n"
+        "extern \"C\" void xp_entry(void** args, const char* launch) {\n"
+        f"  {call};\n}}\n"
+    )
+    return "\n".join(parts)
+
+
+@lru_cache(maxsize=512)
+def _signature(path: Path) -> str:
+    r = run_limited([str(path), "--signature"], timeout=30, memory_mb=DEFAULT_MEMORY_MB)
+    if r.returncode != 0:
+        raise CompileError(f"compiled program does not report its signature: {r.stderr.strip()[:500]}")
+    return r.stdout.strip()
+
+
+def _parse_signature(sig: str) -> list[Param]:
+    params = []
+    for tok in filter(None, sig.split(",")):
+        m = re.fullmatch(r"([ps])(\d+)(c?)", tok)
+        if not m:
+            raise CompileError(f"malformed signature token {tok!r}")
+        params.append(Param(m.group(1) == "p", int(m.group(2)), m.group(3) == "c"))
+    return params
+
+
+def compile_program(source: str, dialect: str, *, entry: str | None = None, filename: str | None = None) -> Program:
+    """Compile `source` for the CPU executor of `dialect` (cached by content)."""
+    filename = filename or f"<{dialect} kernel>"
+    backend = get_backend(dialect)
+    if "\x00" in source:
+        raise BadInput("the file contains NUL bytes (is it a binary file?)", file=filename)
+    functions = find_functions(source)
+    fn = select_entry(functions, entry, backend, filename)
+    kernel = backend.is_kernel(fn)
+    unit = _translation_unit(source, backend, fn, kernel, filename, functions)
+    try:
+        path = build_executable(
+            unit,
+            backend.compiler(source),
+            include_dirs=[d for d in backend.include_dirs()],
+            runtime_sources=[backend.runtime_dir / s for s in backend.runtime_sources],
+            what=filename,
+        )
+    except CompileError as e:
+        e.file = e.file or filename
+        raise
+    params = _parse_signature(_signature(path))
+    launch_line = find_launch_line(source)
+    return Program(path, dialect, fn.name, kernel, params, launch_line, filename)
+
+
+def _marshal(program: Program, args: Sequence[Any]) -> tuple[bytes, list[tuple[int, np.ndarray]]]:
+    if len(args) != len(program.params):
+        sig = ", ".join(p.describe() for p in program.params)
+        raise BadInput(
+            f"{program.entry}({sig}) takes {len(program.params)} arguments, {len(args)} given", file=program.filename
+        )
+    blob = bytearray(b"XPA1" + struct.pack("<I", len(args)))
+    buffers = []
+    for i, (p, a) in enumerate(zip(program.params, args)):
+        if p.code == dtypes.OTHER_CODE:
+            raise BadInput(f"argument {i} of {program.entry} has a type the executor cannot pass", file=program.filename)
+        if p.pointer:
+            if not isinstance(a, np.ndarray):
+                raise BadInput(f"argument {i} ({p.describe()}) needs an array, got {type(a).__name__}")
+            if not dtypes.compatible(p.code, a.dtype):
+                raise BadInput(f"argument {i} of {program.entry} is {p.describe()} but the array has dtype {a.dtype}")
+            data = np.ascontiguousarray(a).tobytes()
+            blob += struct.pack("<BBHIQ", 1, p.code, 0, 0, len(data)) + data
+            buffers.append((i, a))
+        else:
+            if isinstance(a, np.ndarray) and a.size != 1:
+                raise BadInput(f"argument {i} ({p.describe()}) is a scalar but an array of shape {a.shape} was given")
+            try:
+                target = dtypes.numpy_of(p.dtype_name)
+            except KeyError:
+                raise BadInput(f"argument {i} of {program.entry} has type {p.describe()}, which cannot be passed")
+            value = np.asarray(a).reshape(())
+            conv = value.astype(target)
+            if value.dtype.kind in "fc" and target.kind in "iub" and conv.astype(value.dtype) != value:
+                raise BadInput(f"argument {i} ({p.describe()}) needs an integer, got {value.item()!r}")
+            data = conv.tobytes()
+            blob += struct.pack("<BBHIQ", 0, p.code, 0, 0, len(data)) + data
+    return bytes(blob), buffers
+
+
+def _read_outputs(path: Path, nargs: int, buffers: list[tuple[int, np.ndarray]]) -> tuple[list, float]:
+    raw = path.read_bytes()
+    if raw[:4] != b"XPO1":
+        raise RuntimeFault("the program wrote no valid output file", kind="crash")
+    nb, ns = struct.unpack_from("<IQ", raw, 4)
+    off = 16
+    outputs: list[np.ndarray | None] = [None] * nargs
+    originals = dict(buffers)
+    for _ in range(nb):
+        idx, size = struct.unpack_from("<IQ", raw, off)
+        off += 12
+        src = originals[idx]
+        arr = np.frombuffer(raw[off : off + size], dtype=src.dtype).reshape(src.shape).copy()
+        outputs[idx] = arr
+        off += size
+    return outputs, ns / 1e9
+
+
+def execute(
+    program: Program,
+    args: Sequence[Any],
+    *,
+    launch: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> RunResult:
+    """Run a compiled program once with positional `args`."""
+    import os
+    import time
+
+    launch_text = ""
+    if program.kernel:
+        text = launch or program.default_launch
+        if not text:
+            raise BadInput(
+                f"{program.entry} is a device kernel: give a launch configuration (--launch) or record one "
+                "in the file as '// xpiler:launch ...'",
+                file=program.filename,
+            )
+        launch_text = parse_launch(text, origin="--launch" if launch else f"{program.filename}: xpiler:launch").text
+    elif launch:
+        raise BadInput(f"{program.entry} is a host function; --launch applies to device kernels only")
+    blob, buffers = _marshal(program, args)
+    blob += struct.pack("<I", len(launch_text)) + launch_text.encode()
+    backend = get_backend(program.dialect)
+    with tempfile.TemporaryDirectory(prefix="xpiler-run-") as tmp:
+        argf = Path(tmp) / "args.bin"
+        outf = Path(tmp) / "out.bin"
+        argf.write_bytes(blob)
+        env = dict(os.environ)
+        env.update(backend.run_environment())
+        t0 = time.perf_counter()
+        r = run_limited([str(program.path), str(argf), str(outf)], timeout=timeout, memory_mb=memory_mb, env=env, cwd=tmp)
+        wall = time.perf_counter() - t0
+        warnings = [f"{k}: {m}" for k, m in _WARN.findall(r.stderr)]
+        if r.timed_out:
+            raise RuntimeFault(
+                f"{program.entry} did not finish within {timeout:g} s (infinite loop or deadlock?)",
+                kind="timeout",
+                file=program.filename,
+            )
+        if r.returncode != 0:
+            m = _FAULT.search(r.stderr)
+            if m:
+                raise RuntimeFault(m.group(2), kind=m.group(1), log=r.stderr[-4000:], file=program.filename)
+            if r.returncode == -9 or "std::bad_alloc" in r.stderr:
+                raise RuntimeFault(
+                    f"{program.entry} exceeded the memory limit ({memory_mb} MiB)", kind="memory-limit",
+                    log=r.stderr[-4000:], file=program.filename,
+                )
+            if r.returncode == 2 and "xpiler-badargs" in r.stderr:
+                raise RuntimeFault(r.stderr.strip()[-500:], kind="crash", file=program.filename)
+            how = f"signal {-r.returncode}" if r.returncode < 0 else f"exit code {r.returncode}"
+            tail = r.stderr.strip()[-1500:]
+            raise RuntimeFault(f"{program.entry} crashed ({how}){': ' + tail if tail else ''}", kind="crash",
+                               log=r.stderr[-4000:], file=program.filename)
+        outputs, elapsed = _read_outputs(outf, len(args), buffers)
+    return RunResult(outputs, elapsed, wall, r.stdout, warnings, program.entry, launch_text or None)
+
+
+def run_kernel(
+    source: str,
+    dialect: str,
+    *,
+    args: Sequence[Any],
+    entry: str | None = None,
+    launch: str | None = None,
+    filename: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> RunResult:
+    """Compile (cached) and run one kernel. See the module docstring."""
+    program = compile_program(source, dialect, entry=entry, filename=filename)
+    return execute(program, args, launch=launch, timeout=timeout, memory_mb=memory_mb)

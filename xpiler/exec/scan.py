@@ -1,0 +1,157 @@
+"""A light structural scan of C-family source: the top-level function definitions and their qualifiers.
+
+The executors need only this much (which functions exist, which is the entry, whether it is a device
+kernel); the full frontend lives in the IR frontends. Comments, strings and preprocessor lines are blanked
+first (keeping offsets), then braces are matched; `extern "C" { ... }` and `namespace x { ... }` blocks are
+entered, every other block is a body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+_KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "do", "else", "case", "catch"}
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    name: str
+    qualifiers: str  # the declaration text before the name (return type, __global__, extern "C", ...)
+    params: str  # the parameter list text, without the parentheses
+    line: int  # 1-based line of the name
+    extern_c: bool
+    static: bool
+
+
+def blank_comments_and_strings(src: str, *, keep_strings: bool = False) -> str:
+    """Replace comments (and string/char literals unless keep_strings) by spaces, keeping newlines."""
+    out = list(src)
+    i, n = 0, len(src)
+    while i < n:
+        c = src[i]
+        if c == "/" and i + 1 < n and src[i + 1] == "/":
+            j = src.find("\n", i)
+            j = n if j < 0 else j
+            for k in range(i, j):
+                out[k] = " "
+            i = j
+        elif c == "/" and i + 1 < n and src[i + 1] == "*":
+            j = src.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            for k in range(i, j):
+                if out[k] != "\n":
+                    out[k] = " "
+            i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and src[j] != c and src[j] != "\n":
+                j += 2 if src[j] == "\\" else 1
+            j = min(j + 1, n)
+            if not keep_strings:
+                for k in range(i + 1, j - 1):
+                    out[k] = " "
+            i = j
+        else:
+            i += 1
+    return "".join(out)
+
+
+def _blank_preprocessor(src: str) -> str:
+    lines = src.split("\n")
+    res = []
+    cont = False
+    for ln in lines:
+        if cont or ln.lstrip().startswith("#"):
+            cont = ln.rstrip().endswith("\\")
+            res.append(" " * len(ln))
+        else:
+            res.append(ln)
+    return "\n".join(res)
+
+
+def find_functions(source: str) -> list[FunctionInfo]:
+    """Top-level function definitions in source order."""
+    text = _blank_preprocessor(blank_comments_and_strings(source, keep_strings=True))
+    funcs: list[FunctionInfo] = []
+    extern_c_depths: set[int] = set()
+    depth = 0
+    stmt_start = 0  # start of the current top-level declaration
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == ";":
+            stmt_start = i + 1
+        elif c == "}":
+            depth -= 1
+            extern_c_depths.discard(depth + 1)
+            stmt_start = i + 1
+        elif c == "{":
+            head = text[stmt_start:i]
+            head_s = head.strip()
+            if re.fullmatch(r'extern\s+"C"', head_s) or re.match(r"namespace\b", head_s):
+                depth += 1
+                if head_s.startswith("extern"):
+                    extern_c_depths.add(depth)
+                stmt_start = i + 1
+            else:
+                fn = _function_from_head(source, text, stmt_start, i, bool(extern_c_depths))
+                if fn is not None:
+                    funcs.append(fn)
+                # skip the body
+                j, d = i + 1, 1
+                while j < n and d:
+                    if text[j] == "{":
+                        d += 1
+                    elif text[j] == "}":
+                        d -= 1
+                    j += 1
+                i = j
+                stmt_start = j
+                continue
+        i += 1
+    return funcs
+
+
+def _function_from_head(source: str, text: str, start: int, brace: int, in_extern_c: bool) -> FunctionInfo | None:
+    head = text[start:brace]
+    # the parameter list is the last balanced (...) group of the head, followed only by qualifiers
+    end = head.rfind(")")
+    if end < 0:
+        return None
+    d, j = 0, end
+    while j >= 0:
+        if head[j] == ")":
+            d += 1
+        elif head[j] == "(":
+            d -= 1
+            if d == 0:
+                break
+        j -= 1
+    if j < 0:
+        return None
+    tail = head[end + 1 :].strip()
+    if tail and not re.fullmatch(r"(const|noexcept|override|final|throw\s*\(\s*\)|__attribute__\s*\(\(.*\)\)|\s)*", tail):
+        return None
+    before = head[:j].rstrip()
+    m = re.search(r"([A-Za-z_]\w*)\s*$", before)
+    if not m or m.group(1) in _KEYWORDS:
+        return None
+    name = m.group(1)
+    quals = before[: m.start()].strip()
+    # a name preceded by '=' or '(' is not a function definition (e.g. a lambda or an initializer)
+    if quals.endswith(("=", ",", "(")) or not quals and name not in ("main",):
+        if not quals:
+            return None
+    params = head[j + 1 : end]
+    line = source.count("\n", 0, start + m.start()) + 1
+    extern_c = in_extern_c or bool(re.search(r'extern\s+"C"', quals))
+    return FunctionInfo(
+        name=name,
+        qualifiers=re.sub(r"\s+", " ", quals),
+        params=re.sub(r"\s+", " ", params).strip(),
+        line=line,
+        extern_c=extern_c,
+        static=bool(re.search(r"\bstatic\b", quals)),
+    )
