@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from xpiler.errors import BadInput, CompileError, RuntimeFault, XpilerError
-from xpiler.registry import available_dialects, dialect_for_path, get_backend
+from xpiler.registry import DIALECTS, available_dialects, dialect_for_path, get_backend
 
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
 
@@ -106,6 +106,48 @@ def cmd_check(ns: argparse.Namespace) -> int:
     return 0 if res.ok else CompileError.exit_code
 
 
+def cmd_corpus(ns: argparse.Namespace) -> int:
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from xpiler.verify.corpus import verify_items
+    from xpiler.verify.spec import iter_corpus
+
+    items = list(iter_corpus(ns.root, dialects=ns.dialects, ops=ns.ops, existing_only=True))
+    if ns.case is not None:
+        items = [it for it in items if it.case == ns.case]
+    if not items:
+        raise BadInput("no corpus case matches (check --ops / --dialects / --root)")
+    console = Console(stderr=True)
+    done = []
+
+    def progress(o):
+        done.append(o)
+        if not ns.json:
+            mark = "[green]ok[/]" if o.ok else "[red]FAIL[/]"
+            console.print(f"[{len(done)}/{len(items)}] {o.item.id:32s} {mark} {o.seconds:6.2f} s")
+            if not o.ok:
+                console.print("    " + o.summary.replace("\n", "\n    "), markup=False, highlight=False)
+
+    outcomes = verify_items(items, jobs=ns.jobs, seed=ns.seed, on_done=progress)
+    failed = [o for o in outcomes if not o.ok]
+    if ns.json:
+        print(json.dumps([{"id": o.item.id, "ok": o.ok, "seconds": round(o.seconds, 3),
+                           "detail": None if o.ok else o.summary} for o in outcomes], indent=1))
+    else:
+        table = Table(title="corpus verification (executor vs numpy reference)")
+        table.add_column("dialect")
+        table.add_column("cases", justify="right")
+        table.add_column("passed", justify="right")
+        for d in sorted({o.item.dialect for o in outcomes}, key=lambda x: (x not in DIALECTS, x)):
+            sel = [o for o in outcomes if o.item.dialect == d]
+            table.add_row(d, str(len(sel)), str(sum(o.ok for o in sel)))
+        Console().print(table)
+    return 1 if failed else 0
+
+
 def cmd_dialects(ns: argparse.Namespace) -> int:
     for d in available_dialects():
         b = get_backend(d)
@@ -139,6 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.add_argument("--dialect")
     c.set_defaults(func=cmd_check)
+    k = sub.add_parser("corpus", help="verify corpus kernels on the executors against their numpy references")
+    k.add_argument("--root", default=None, help="corpus folder (default: benchmarks/corpus of this checkout)")
+    k.add_argument("--ops", nargs="+", help="operators (folder names); default all")
+    k.add_argument("--dialects", nargs="+", help="dialects; default all")
+    k.add_argument("--case", type=int, help="only this case index")
+    k.add_argument("--jobs", type=int, default=2, help="cases run in parallel (default 2)")
+    k.add_argument("--seed", type=int, default=0)
+    k.add_argument("--json", action="store_true", help="print results as JSON")
+    k.set_defaults(func=cmd_corpus)
     d = sub.add_parser("dialects", help="list the installed dialects")
     d.set_defaults(func=cmd_dialects)
     return p
