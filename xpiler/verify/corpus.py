@@ -23,8 +23,12 @@ class Outcome:
     @property
     def summary(self) -> str:
         if self.error is not None:
-            kind = getattr(self.error, "kind", type(self.error).__name__)
-            return f"{type(self.error).__name__} ({kind}): {self.error}"
+            kind = getattr(self.error, "kind", None)
+            head = f"{type(self.error).__name__}{f' ({kind})' if kind else ''}: {self.error}"
+            log = getattr(self.error, "log", "")
+            if log and kind is None:  # compiler diagnostics: the first lines say what is wrong
+                head += "\n" + "\n".join(log.strip().splitlines()[:12])
+            return head
         return str(self.report)
 
 

@@ -1,0 +1,3 @@
+// Stand-in for <mma.h> in the xpiler CPU executor: everything lives in xp_cuda.h.
+#pragma once
+#include "xp_cuda.h"

@@ -1,0 +1,3 @@
+// Stand-in for <hip/hip_cooperative_groups.h> in the xpiler CPU executor: everything lives in xp_hip.h.
+#pragma once
+#include "xp_hip.h"

@@ -1,0 +1,28 @@
+// gelu (CUDA): Y[i] = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the tanh approximation, float32.
+// Element-wise, grid-stride loop: a 1-D grid of 256-thread blocks sized to cover N once; each thread
+// strides by the whole grid, so any N (tails included) is handled.
+#include <cuda_runtime.h>
+
+#define N 4096
+
+#define BLOCK 256
+
+__global__ void __launch_bounds__(BLOCK)
+gelu_device(const float* __restrict__ X, float* __restrict__ Y) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < N; i += gridDim.x * blockDim.x) {
+    const float x = X[i];
+    const float inner = 0.7978845608028654f * (x + 0.044715f * x * x * x);  // sqrt(2/pi) * (...)
+    Y[i] = 0.5f * x * (1.0f + tanhf(inner));
+  }
+}
+
+extern "C" void gelu_kernel(const float* X, float* Y) {
+  float *dX, *dY;
+  cudaMalloc(&dX, N * sizeof(float));
+  cudaMalloc(&dY, N * sizeof(float));
+  cudaMemcpy(dX, X, N * sizeof(float), cudaMemcpyHostToDevice);
+  gelu_device<<<(N + BLOCK - 1) / BLOCK, BLOCK>>>(dX, dY);
+  cudaMemcpy(Y, dY, N * sizeof(float), cudaMemcpyDeviceToHost);
+  cudaFree(dX);
+  cudaFree(dY);
+}

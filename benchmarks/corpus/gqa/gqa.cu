@@ -1,0 +1,118 @@
+// gqa: grouped-query attention, O[b, h] = softmax(Q[b, h] @ K[b, g]^T / sqrt(D)) @ V[b, g] with
+// g = h / (HQ / HKV) (consecutive query heads share a key/value head); Q, O [B, HQ, S, D], K, V [B, HKV, S, D],
+// no mask. Half Q, K, V; float scores, softmax and output; both products on Tensor Cores (wmma m16n16k16).
+//
+// One block of 4 warps per (batch, query head, 16-query tile); the block reads the K/V head of its group.
+// It stages its 16 x D tile of Q in shared memory, then:
+//   1. scores: warp w computes the 16x16 score tiles w, w + 4, ... of Q_tile @ K^T, reading K straight from
+//      global memory as a col_major B operand (element (d, s) at K[s*D + d]), into shared memory;
+//   2. softmax: warp-per-row over the 16 rows (max and sum by __shfl_xor_sync butterflies, scaled by
+//      1/sqrt(D)); the probabilities are rounded to half for the second product;
+//   3. output: warp w computes the 16x16 tiles w, w + 4, ... of P @ V and stores them to O.
+// S and D are multiples of 16, HQ a multiple of HKV.
+#include <cuda_runtime.h>
+#include <mma.h>
+#include <cuda_fp16.h>
+using namespace nvcuda;
+
+#define B 1
+#define HQ 8
+#define HKV 2
+#define S 64
+#define D 64
+
+#define GROUP (HQ / HKV)  // query heads per key/value head
+#define T 16              // wmma tile (16x16x16) and query rows per block
+#define WARPS 4
+#define THREADS (WARPS * 32)
+#define HPAD 8
+#define FPAD 4
+#define FULL_MASK 0xffffffffu
+
+__global__ void __launch_bounds__(THREADS) gqa_kernel(const half* __restrict__ Q, const half* __restrict__ K,
+                                                      const half* __restrict__ V, float* __restrict__ O) {
+  __shared__ __align__(32) half Qs[T][D + HPAD];
+  __shared__ __align__(32) float Ss[T][S + FPAD];
+  __shared__ __align__(32) half Ps[T][S + HPAD];
+
+  const int q0 = blockIdx.x * T, h = blockIdx.y, b = blockIdx.z;
+  const int g = h / GROUP;
+  const size_t qhead = ((size_t)b * HQ + h) * S * D;
+  const size_t kvhead = ((size_t)b * HKV + g) * S * D;
+  const half* Qh = Q + qhead;
+  const half* Kh = K + kvhead;
+  const half* Vh = V + kvhead;
+  float* Oh = O + qhead;
+  const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
+
+  for (int i = tid; i < T * D; i += THREADS) Qs[i / D][i % D] = Qh[(size_t)(q0 + i / D) * D + i % D];
+  __syncthreads();
+
+  wmma::fragment<wmma::matrix_a, T, T, T, half, wmma::row_major> a;
+  wmma::fragment<wmma::matrix_b, T, T, T, half, wmma::col_major> kt;
+  wmma::fragment<wmma::matrix_b, T, T, T, half, wmma::row_major> v;
+  wmma::fragment<wmma::accumulator, T, T, T, float> acc;
+
+  // 1. scores S_tile = Q_tile @ K_g^T
+  for (int j = warp; j < S / T; j += WARPS) {
+    wmma::fill_fragment(acc, 0.0f);
+    for (int d0 = 0; d0 < D; d0 += T) {
+      wmma::load_matrix_sync(a, &Qs[0][d0], D + HPAD);
+      wmma::load_matrix_sync(kt, Kh + (size_t)j * T * D + d0, D);
+      wmma::mma_sync(acc, a, kt, acc);
+    }
+    wmma::store_matrix_sync(&Ss[0][j * T], acc, S + FPAD, wmma::mem_row_major);
+  }
+  __syncthreads();
+
+  // 2. row softmax of scores / sqrt(D), one warp per row
+  const float scale = rsqrtf((float)D);
+  for (int r = warp; r < T; r += WARPS) {
+    float m = -INFINITY;
+    for (int c = lane; c < S; c += 32) m = fmaxf(m, Ss[r][c]);
+    for (int off = 16; off > 0; off /= 2) m = fmaxf(m, __shfl_xor_sync(FULL_MASK, m, off));
+    float sum = 0.0f;
+    for (int c = lane; c < S; c += 32) {
+      const float e = __expf((Ss[r][c] - m) * scale);
+      Ss[r][c] = e;
+      sum += e;
+    }
+    for (int off = 16; off > 0; off /= 2) sum += __shfl_xor_sync(FULL_MASK, sum, off);
+    const float inv = 1.0f / sum;
+    for (int c = lane; c < S; c += 32) Ps[r][c] = __float2half(Ss[r][c] * inv);
+  }
+  __syncthreads();
+
+  // 3. O_tile = P @ V_g
+  for (int j = warp; j < D / T; j += WARPS) {
+    wmma::fill_fragment(acc, 0.0f);
+    for (int k0 = 0; k0 < S; k0 += T) {
+      wmma::load_matrix_sync(a, &Ps[0][k0], S + HPAD);
+      wmma::load_matrix_sync(v, Vh + (size_t)k0 * D + j * T, D);
+      wmma::mma_sync(acc, a, v, acc);
+    }
+    wmma::store_matrix_sync(Oh + (size_t)q0 * D + j * T, acc, D, wmma::mem_row_major);
+  }
+}
+
+extern "C" void gqa(const half* Q, const half* K, const half* V, float* O) {
+  const size_t nq = (size_t)B * HQ * S * D, nkv = (size_t)B * HKV * S * D;
+  half *dQ, *dK, *dV;
+  float* dO;
+  cudaMalloc(&dQ, nq * sizeof(half));
+  cudaMalloc(&dK, nkv * sizeof(half));
+  cudaMalloc(&dV, nkv * sizeof(half));
+  cudaMalloc(&dO, nq * sizeof(float));
+  cudaMemcpy(dQ, Q, nq * sizeof(half), cudaMemcpyHostToDevice);
+  cudaMemcpy(dK, K, nkv * sizeof(half), cudaMemcpyHostToDevice);
+  cudaMemcpy(dV, V, nkv * sizeof(half), cudaMemcpyHostToDevice);
+
+  dim3 grid(S / T, HQ, B);
+  gqa_kernel<<<grid, THREADS>>>(dQ, dK, dV, dO);
+
+  cudaMemcpy(O, dO, nq * sizeof(float), cudaMemcpyDeviceToHost);
+  cudaFree(dQ);
+  cudaFree(dK);
+  cudaFree(dV);
+  cudaFree(dO);
+}

@@ -1,0 +1,57 @@
+// maxpool (HIP): NHWC max pooling without padding,
+// Y[n, oh, ow, c] = max over kh < KH, kw < KW of X[n, oh*SH + kh, ow*SW + kw, c].
+// A 3-D grid: blockIdx.z = image n, blockIdx.y = output row oh, blockIdx.x with threadIdx.y = output column
+// ow; threadIdx.x walks the channels, so each half of a 64-lane wavefront reads 32 consecutive channels
+// of one pixel (coalesced, NHWC keeps c innermost). The KH x KW window is unrolled from the compile-time sizes.
+#include <hip/hip_runtime.h>
+
+#define N 1
+#define H 16
+#define W 16
+#define C 64
+#define KH 2
+#define KW 2
+#define SH 2
+#define SW 2
+
+#define HO ((H - KH) / SH + 1)
+#define WO ((W - KW) / SW + 1)
+#define TX 32  // threads along the channels
+#define TY 8   // output columns per block
+
+__global__ void __launch_bounds__(TX * TY)
+maxpool_device(const float* __restrict__ X, float* __restrict__ Y) {
+  const int n = blockIdx.z;
+  const int oh = blockIdx.y;
+  const int ow = blockIdx.x * TY + threadIdx.y;
+  if (ow >= WO) {
+    return;
+  }
+  const float* x = X + (((size_t)n * H + oh * SH) * W + ow * SW) * C;  // top-left tap, channel 0
+  float* y = Y + (((size_t)n * HO + oh) * WO + ow) * C;
+  for (int c = threadIdx.x; c < C; c += TX) {
+    float acc = -INFINITY;
+#pragma unroll
+    for (int kh = 0; kh < KH; ++kh) {
+#pragma unroll
+      for (int kw = 0; kw < KW; ++kw) {
+        const float v = x[(kh * W + kw) * C + c];
+        acc = fmaxf(acc, v);
+      }
+    }
+    y[c] = acc;
+  }
+}
+
+extern "C" void maxpool_kernel(const float* X, float* Y) {
+  float *dX, *dY;
+  hipMalloc(&dX, N * H * W * C * sizeof(float));
+  hipMalloc(&dY, N * HO * WO * C * sizeof(float));
+  hipMemcpy(dX, X, N * H * W * C * sizeof(float), hipMemcpyHostToDevice);
+  const dim3 block(TX, TY);
+  const dim3 grid((WO + TY - 1) / TY, HO, N);
+  maxpool_device<<<grid, block>>>(dX, dY);
+  hipMemcpy(Y, dY, N * HO * WO * C * sizeof(float), hipMemcpyDeviceToHost);
+  hipFree(dX);
+  hipFree(dY);
+}
