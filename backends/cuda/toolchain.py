@@ -1,7 +1,7 @@
 """Real-compiler check for dialect `cuda`: nvcc builds a shared library for sm_80 and sm_90.
 
 A source without #include lines (the usual benchmark style) gets the headers a CUDA file needs prepended:
-cuda_runtime.h, mma.h with `using namespace nvcuda;`, and cuda_fp16.h.
+stdio.h, cuda_runtime.h, mma.h with `using namespace nvcuda;`, and cuda_fp16.h.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import re
 
 from xpiler.exec.toolchain import ToolResult, compile_with
 
-PRELUDE = "#include <cuda_runtime.h>\n#include <mma.h>\n#include <cuda_fp16.h>\nusing namespace nvcuda;"
+PRELUDE = (
+    "#include <stdio.h>\n#include <cuda_runtime.h>\n#include <mma.h>\n#include <cuda_fp16.h>\nusing namespace nvcuda;"
+)
 FLAGS = (
     "-std=c++17",
     "-O2",

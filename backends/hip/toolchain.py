@@ -1,6 +1,6 @@
 """Real-compiler check for dialect `hip`: hipcc compiles for gfx90a (CDNA2, the MFMA target).
 
-A source without #include lines gets hip/hip_runtime.h and hip/hip_fp16.h prepended.
+A source without #include lines gets stdio.h, hip/hip_runtime.h and hip/hip_fp16.h prepended.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 
 from xpiler.exec.toolchain import ToolResult, compile_with
 
-PRELUDE = "#include <hip/hip_runtime.h>\n#include <hip/hip_fp16.h>"
+PRELUDE = "#include <stdio.h>\n#include <hip/hip_runtime.h>\n#include <hip/hip_fp16.h>"
 FLAGS = ("-std=c++17", "-O2", "--offload-arch=gfx90a", "-c", "-o", "kernel.o")
 _INCLUDE = re.compile(r"^\s*#\s*include\b", re.M)
 

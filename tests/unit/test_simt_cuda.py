@@ -285,6 +285,7 @@ def test_shared_memory_tiled_gemm_256_is_fast():
 WMMA_GEMM = """
 #include <mma.h>
 #include <cuda_fp16.h>
+using namespace nvcuda;
 #define M 256
 #define N 256
 #define K 256
@@ -540,3 +541,31 @@ def test_stack_overflow_in_a_cooperative_thread():
       x[threadIdx.x] = big[threadIdx.x];
     }"""
     fault(src, [np.zeros(32, np.float32)], "out-of-bounds", "stack overflow", launch="grid=1 block=32")
+
+
+COOP_GROUPS = """
+#include <cooperative_groups.h>
+#include <cooperative_groups/reduce.h>
+namespace cg = cooperative_groups;
+__global__ void cgk(const float* x, float* out, int* ranks) {
+  cg::thread_block block = cg::this_thread_block();
+  cg::thread_block_tile<16> tile = cg::tiled_partition<16>(block);
+  float v = x[block.thread_rank()];
+  float s = cg::reduce(tile, v, cg::plus<float>());
+  float m = cg::reduce(tile, v, cg::greater<float>());
+  block.sync();
+  if (tile.thread_rank() == 0) { out[2 * tile.meta_group_rank()] = s; out[2 * tile.meta_group_rank() + 1] = m; }
+  ranks[block.thread_rank()] = tile.shfl_down((int)tile.thread_rank(), 1) + 100 * (int)tile.any(v > 1.5f);
+}
+"""
+
+
+def test_cooperative_groups_tiles_and_reduce():
+    x = rng.standard_normal(64, dtype=np.float32)
+    r = run(COOP_GROUPS, [x, np.zeros(8, np.float32), np.zeros(64, np.int32)], launch="grid=1 block=64")
+    t = x.reshape(4, 16)
+    np.testing.assert_allclose(r.outputs[1][0::2], t.sum(axis=1), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(r.outputs[1][1::2], t.max(axis=1))
+    rank = np.arange(64) % 16
+    want = np.where(rank < 15, rank + 1, rank) + 100 * np.repeat((t > 1.5).any(axis=1), 16)
+    np.testing.assert_array_equal(r.outputs[2], want)

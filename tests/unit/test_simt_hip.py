@@ -57,8 +57,7 @@ __global__ void wave(const float* x, float* sums, unsigned long long* ballots, i
   float v = x[threadIdx.x];
   for (int o = warpSize / 2; o > 0; o >>= 1) v += __shfl_down(v, o);
   unsigned long long b = __ballot(x[threadIdx.x] > 0);
-  unsigned long long b2 = __ballot_sync(~0ull, x[threadIdx.x] > 0);
-  if (lane == 0) { sums[w] = v; ballots[w] = b == b2 ? b : 0; }
+  if (lane == 0) { sums[w] = v; ballots[w] = b; }
   if (threadIdx.x == 0) { sizes[0] = warpSize; sizes[1] = __lane_id(); sizes[2] = __all(1) + __any(lane == 63); }
 }
 """
@@ -71,7 +70,46 @@ def test_wavefront_is_64_lanes():
     np.testing.assert_allclose(r.outputs[1], x.reshape(2, 64).sum(axis=1), rtol=1e-5, atol=1e-5)
     bits = [sum(1 << i for i in range(64) if x[64 * w + i] > 0) for w in range(2)]
     assert [int(v) for v in r.outputs[2]] == bits
-    assert list(r.outputs[3]) == [64, 0, 2]
+    assert list(r.outputs[3]) == [64, 0, 1]  # only lane 0 executes the votes: __any(lane == 63) is 0
+
+
+DIVERGENT = """
+__global__ void diverge(float* x) {
+  float v = x[threadIdx.x];
+  if (threadIdx.x < 32) v = __shfl_down(v, 1);  // lanes 0..31 are the active ones here
+  else v = __shfl_up(v, 1);
+  __syncthreads();
+  x[threadIdx.x] = v;
+}
+"""
+
+
+def test_maskless_collectives_use_the_lanes_that_reach_them():
+    x = np.arange(64, dtype=np.float32)
+    r = run(DIVERGENT, [x.copy()], launch="grid=1 block=64")
+    out = r.outputs[0]
+    np.testing.assert_array_equal(out[:31], x[1:32])
+    np.testing.assert_array_equal(out[33:], x[32:63])
+    assert np.isnan(out[31]) and np.isnan(out[32])  # read a lane of the other branch: undefined
+    assert any("does not take part" in w for w in r.warnings)
+
+
+SYNC_FORMS = """
+__global__ void k(const float* x, unsigned long long* out) {
+  float v = x[threadIdx.x];
+  for (int o = 32; o > 0; o >>= 1) v += __shfl_xor_sync(~0ull, v, o);
+  unsigned long long b = 0;
+  if (threadIdx.x < 32) b = __ballot_sync(0xffffffffull, x[threadIdx.x] > 0);  // lanes 0..31 only
+  if (threadIdx.x == 0) { out[0] = b; out[1] = (unsigned long long)v; }
+}
+"""
+
+
+def test_sync_forms_with_64_bit_masks():  # ROCm 6.2+
+    x = rng.integers(0, 5, 64).astype(np.float32)
+    r = run(SYNC_FORMS, [x, np.zeros(2, np.uint64)], launch="grid=1 block=64")
+    assert int(r.outputs[1][0]) == sum(1 << i for i in range(32) if x[i] > 0)
+    assert int(r.outputs[1][1]) == int(x.sum())
 
 
 def test_sync_shuffles_need_a_64_bit_mask():
@@ -81,20 +119,20 @@ def test_sync_shuffles_need_a_64_bit_mask():
     assert "64-bit" in e.value.log
 
 
-VEC = """
-__global__ void vec(const float4* a, float4* b) {
+VEC_KERNEL = """
+__global__ void vec(const float* a, float* b) {
   int i = threadIdx.x;
-  float4 v = a[i] * 2.0f + make_float4(1, 2, 3, 4);
-  v -= a[i];
-  b[i] = -v;
+  float4 x = ((const float4*)a)[i];
+  float4 v = x * 2.0f + make_float4(1, 2, 3, 4);
+  v -= x;
+  ((float4*)b)[i] = -v;
 }
 """
 
 
 def test_vector_types_have_operators():
     a = rng.standard_normal((8, 4), dtype=np.float32)
-    out = run(VEC.replace("float4*", "float*").replace("a[i]", "((const float4*)a)[i]").replace(
-        "b[i] =", "((float4*)b)[i] ="), [a, np.zeros_like(a)], launch="grid=1 block=8").outputs[1]
+    out = run(VEC_KERNEL, [a, np.zeros_like(a)], launch="grid=1 block=8").outputs[1]
     np.testing.assert_allclose(out, -(a + np.array([1, 2, 3, 4], np.float32)), rtol=1e-6)
 
 

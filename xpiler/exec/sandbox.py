@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import resource
 import signal
 import subprocess
 from dataclasses import dataclass
@@ -17,18 +16,9 @@ class Completed:
     timed_out: bool
 
 
-def _limits(memory_mb: int | None, cpu_s: float | None):
-    def apply() -> None:
-        os.setsid()
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if memory_mb:
-            b = int(memory_mb) * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (b, b))
-        if cpu_s:
-            c = int(cpu_s) + 1
-            resource.setrlimit(resource.RLIMIT_CPU, (c, c + 1))
-
-    return apply
+# Limits are set by a tiny shell prologue instead of `preexec_fn`: preexec_fn runs Python code between
+# fork and exec, which can deadlock when other threads hold locks (the corpus runner uses threads).
+_PROLOGUE = 'ulimit -c 0; [ -n "$XP_LIM_AS" ] && ulimit -v "$XP_LIM_AS"; [ -n "$XP_LIM_CPU" ] && ulimit -t "$XP_LIM_CPU"; exec "$@"'
 
 
 def run_limited(
@@ -40,14 +30,17 @@ def run_limited(
     env: dict[str, str] | None = None,
 ) -> Completed:
     """Run `cmd`; never raises on failure or time-out (see `Completed`)."""
+    child_env = dict(os.environ if env is None else env)
+    child_env["XP_LIM_AS"] = str(int(memory_mb) * 1024) if memory_mb else ""  # KiB
+    child_env["XP_LIM_CPU"] = str(int(timeout * 2) + 2)
     proc = subprocess.Popen(
-        cmd,
+        ["/bin/sh", "-c", _PROLOGUE, "xpiler-sandbox", *cmd],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         cwd=cwd,
-        env=env,
-        preexec_fn=_limits(memory_mb, timeout * 2 + 1),
+        env=child_env,
+        start_new_session=True,
     )
     try:
         out, err = proc.communicate(timeout=timeout)

@@ -137,7 +137,8 @@ void fiber_start(Fiber& f, char* stack) {
   f.sp = sp;
 }
 inline void resume(int i) { xp_simt_switch(&g_sched_sp, g_fibers[size_t(i)].sp); }
-inline void yield_to_scheduler() { xp_simt_switch(&g_fibers[size_t(g_cur)].sp, g_sched_sp); }
+inline void switch_fiber(int from, int to) { xp_simt_switch(&g_fibers[size_t(from)].sp, g_fibers[size_t(to)].sp); }
+inline void to_scheduler(int from) { xp_simt_switch(&g_fibers[size_t(from)].sp, g_sched_sp); }
 #else
 void fiber_start(Fiber& f, char* stack) {
   getcontext(&f.uc);
@@ -147,7 +148,8 @@ void fiber_start(Fiber& f, char* stack) {
   makecontext(&f.uc, fiber_main, 0);
 }
 inline void resume(int i) { swapcontext(&g_sched_uc, &g_fibers[size_t(i)].uc); }
-inline void yield_to_scheduler() { swapcontext(&g_fibers[size_t(g_cur)].uc, &g_sched_uc); }
+inline void switch_fiber(int from, int to) { swapcontext(&g_fibers[size_t(from)].uc, &g_fibers[size_t(to)].uc); }
+inline void to_scheduler(int from) { swapcontext(&g_fibers[size_t(from)].uc, &g_sched_uc); }
 #endif
 
 void ensure_stacks(int n) {
@@ -157,6 +159,26 @@ void ensure_stacks(int n) {
     g_stack_bytes = size_t(kb < 16 ? 16 : kb) * 1024;
   }
   while (int(g_stacks.size()) < n) g_stacks.push_back(static_cast<char*>(xp_stack_alloc(g_stack_bytes)));
+}
+
+// Makes fiber i the current thread (the built-ins read these globals).
+inline void enter(int i) {
+  const Fiber& f = g_fibers[size_t(i)];
+  g_cur = i;
+  xp_simt.thread_idx = uint3{f.tx, f.ty, f.tz};
+}
+
+// The running fiber blocks (or has finished): continue with the next runnable fiber of this sweep in
+// thread order, or return to the scheduler at the end of the sweep.
+void yield_to_scheduler() {
+  int from = g_cur;
+  for (int j = from + 1; j < g_n; ++j)
+    if (g_fibers[size_t(j)].state == F_RUNNABLE) {
+      enter(j);
+      switch_fiber(from, j);
+      return;
+    }
+  to_scheduler(from);
 }
 
 uint64_t lane_bit(int lane) { return uint64_t(1) << lane; }
@@ -265,6 +287,36 @@ bool try_complete(int w, int lane) {
   }
   ws.waiting &= ~need;
   return true;
+}
+
+// Nothing can run. Implicit (mask-less) collectives complete with the lanes that reached them (the lanes
+// elsewhere took another branch: AMD's EXEC mask). Returns true if that let something run again.
+bool resolve_implicit() {
+  bool progressed = false;
+  for (int w = 0; w < int(g_warps.size()); ++w) {
+    WarpState& ws = g_warps[size_t(w)];
+    Fiber* base = &g_fibers[size_t(w * g_W)];
+    for (uint64_t m = ws.waiting; m; m &= m - 1) {
+      int lane = __builtin_ctzll(m);
+      if (!(ws.waiting >> lane & 1) || !base[lane].coll->implicit) continue;
+      xp_simt_coll* c = base[lane].coll;
+      xp_simt_coll* recs[64] = {};
+      uint64_t here = 0;
+      for (uint64_t q = ws.waiting; q; q &= q - 1) {
+        int l = __builtin_ctzll(q);
+        if (same_site(base[l].coll, c)) here |= lane_bit(l), recs[l] = base[l].coll;
+      }
+      c->resolve(recs, g_W);
+      for (uint64_t q = here; q; q &= q - 1) {
+        int l = __builtin_ctzll(q);
+        base[l].state = F_RUNNABLE;
+        base[l].coll = nullptr;
+      }
+      ws.waiting &= ~here;
+      progressed = true;
+    }
+  }
+  return progressed;
 }
 
 // Nothing can run and some threads have not finished: say why.
@@ -426,17 +478,15 @@ extern "C" void xp_simt_run_cooperative(void (*thunk)(void*), void* closure) {
         }
         for (auto& w : g_warps) w.waiting = 0, w.exited = 0;
         g_at_barrier = 0, g_done = 0;
-        while (g_done < n) {
-          bool ran = false;
-          for (int i = 0; i < n; ++i) {
-            Fiber& f = g_fibers[size_t(i)];
-            if (f.state != F_RUNNABLE) continue;
-            g_cur = i;
-            xp_simt.thread_idx = uint3{f.tx, f.ty, f.tz};
+        while (g_done < n) {  // one sweep: the runnable fibers in thread order, each until it blocks
+          int i = 0;
+          while (i < n && g_fibers[size_t(i)].state != F_RUNNABLE) ++i;
+          if (i < n) {
+            enter(i);
             resume(i);
-            ran = true;
+          } else if (!resolve_implicit()) {
+            stall();
           }
-          if (!ran && g_done < n) stall();
         }
       }
   g_coop = false;
@@ -478,12 +528,6 @@ extern "C" unsigned xp_simt_lane(void) {
   const uint3& t = xp_simt.thread_idx;
   unsigned lin = t.x + t.y * b.x + t.z * b.x * b.y;
   return lin % unsigned(g_dialect ? g_dialect->warp_size : 32);
-}
-
-extern "C" uint64_t xp_simt_active_mask(void) {
-  if (!g_coop) fault_unsupported("__activemask", 0);
-  const WarpState& ws = g_warps[size_t(g_cur / g_W)];
-  return ws.exists & ~ws.exited;
 }
 
 extern "C" void xp_simt_require_cooperative(const char* what, unsigned line) {

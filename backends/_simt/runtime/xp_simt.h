@@ -92,7 +92,6 @@ void xp_simt_parse_launch(const char* text, dim3* grid, dim3* block, size_t* shm
 // Barriers: kind 0 plain, 1 count, 2 and, 3 or. Returns the count / and / or result.
 int xp_simt_barrier(int kind, int pred, unsigned line, unsigned col);
 unsigned xp_simt_lane(void);
-uint64_t xp_simt_active_mask(void);
 void xp_simt_require_cooperative(const char* what, unsigned line);
 struct xp_simt_coll;
 // A shuffle read a lane that does not take part (exited, or not in the mask): warns once per call site.
@@ -113,12 +112,15 @@ double xp_simt_now_ms(void);
 // A collective call posts one record per lane. When every participating lane has posted (participants:
 // the lanes in `mask` that exist and have not exited; `full` collectives need the whole warp), the last
 // one to arrive calls `resolve` with the records indexed by lane (null for non-participants), so resolve
-// sees all lanes at once and writes each lane's result into its record.
+// sees all lanes at once and writes each lane's result into its record. An `implicit` collective (no
+// mask) also completes when the block stalls with only some lanes there: like AMD's EXEC mask, the lanes
+// that reached it in divergent code are the active ones.
 struct xp_simt_coll {
   const char* what;
   unsigned line, col;
   uint64_t mask;
-  int full;
+  int full = 0;      // needs every lane of the warp (wmma, MFMA)
+  int implicit = 0;  // no mask (HIP __shfl, __ballot, __activemask): the lanes that reach it take part
   void (*resolve)(xp_simt_coll** lanes, int nlanes);
 };
 extern "C" void xp_simt_warp_collective(xp_simt_coll* c);
@@ -169,13 +171,13 @@ void xp_simt_shfl_resolve(xp_simt_coll** lanes, int n) {
 
 template <class T>
 inline T xp_simt_shfl(uint64_t mask, T var, int op, int arg, int width, const char* what, unsigned line,
-                      unsigned col) {
+                      unsigned col, int implicit = 0) {
   static_assert(std::is_trivially_copyable<T>::value, "shuffle of a type that is not trivially copyable");
   if (width <= 0 || width > XP_WARP_SIZE || (width & (width - 1)))
     xp_fault("invalid-argument", "%s at line %u: width %d is not a power of two between 1 and %d", what, line,
              width, XP_WARP_SIZE);
   xp_simt_shfl_rec<T> r;
-  r.what = what, r.line = line, r.col = col, r.mask = mask, r.full = 0;
+  r.what = what, r.line = line, r.col = col, r.mask = mask, r.implicit = implicit;
   r.resolve = &xp_simt_shfl_resolve<T>;
   r.val = var, r.op = op, r.arg = arg, r.width = width;
   xp_simt_warp_collective(&r);
@@ -197,6 +199,7 @@ enum {
   XP_VOTE_XOR,
   XP_VOTE_MATCH_ANY,
   XP_VOTE_MATCH_ALL,
+  XP_VOTE_ACTIVE,
 };
 
 struct xp_simt_vote_rec : xp_simt_coll {
@@ -253,20 +256,26 @@ inline void xp_simt_vote_resolve(xp_simt_coll** lanes, int n) {
         break;
       }
       case XP_VOTE_MATCH_ALL: c->out = same ? part : 0, c->pred_out = same; break;
+      case XP_VOTE_ACTIVE: c->out = part; break;
       default: c->out = 0;
     }
   }
 }
 
 inline uint64_t xp_simt_vote(uint64_t mask, int op, uint64_t val, const char* what, unsigned line, unsigned col,
-                             int* pred_out = nullptr) {
+                             int* pred_out = nullptr, int implicit = 0) {
   xp_simt_vote_rec r;
-  r.what = what, r.line = line, r.col = col, r.mask = mask, r.full = 0;
+  r.what = what, r.line = line, r.col = col, r.mask = mask, r.implicit = implicit;
   r.resolve = &xp_simt_vote_resolve;
   r.op = op, r.val = val, r.out = 0, r.pred_out = 0;
   xp_simt_warp_collective(&r);
   if (pred_out) *pred_out = r.pred_out;
   return r.out;
+}
+
+// The lanes of the warp that reach this call together (the converged lanes): an implicit rendezvous.
+inline uint64_t xp_simt_active_mask(unsigned line, unsigned col) {
+  return xp_simt_vote(~0ull, XP_VOTE_ACTIVE, 0, "__activemask", line, col, nullptr, 1);
 }
 
 // ---------------------------------------------------------------- barriers

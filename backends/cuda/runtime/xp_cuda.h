@@ -44,7 +44,7 @@ inline int __any_sync(unsigned mask, int pred, XP_SITE_PARAMS) {
 inline int __all_sync(unsigned mask, int pred, XP_SITE_PARAMS) {
   return int(xp_simt_vote(mask, XP_VOTE_ALL, pred != 0, "__all_sync", XP_SITE));
 }
-inline unsigned __activemask(void) { return unsigned(xp_simt_active_mask()); }
+inline unsigned __activemask(XP_SITE_PARAMS) { return unsigned(xp_simt_active_mask(XP_SITE)); }
 inline void __syncwarp(unsigned mask = 0xffffffffu, XP_SITE_PARAMS) {
   xp_simt_vote(mask, XP_VOTE_SYNC, 0, "__syncwarp", XP_SITE);
 }

@@ -41,34 +41,34 @@ typedef xp_bf16x2 __hip_bfloat162;
 inline unsigned __lane_id(void) { return xp_simt_lane(); }
 
 // ---------------------------------------------------------------- wavefront primitives
-// Mask-less forms: every lane of the wavefront that has not exited takes part.
+// Mask-less forms: the lanes of the wavefront that reach the call take part (AMD's EXEC mask).
 #define XP_ALL_LANES (~0ull)
 template <class T>
 inline T __shfl(T var, int srcLane, int width = warpSize, XP_SITE_PARAMS) {
-  return xp_simt_shfl(XP_ALL_LANES, var, XP_SHFL_IDX, srcLane, width, "__shfl", XP_SITE);
+  return xp_simt_shfl(XP_ALL_LANES, var, XP_SHFL_IDX, srcLane, width, "__shfl", XP_SITE, 1);
 }
 template <class T>
 inline T __shfl_up(T var, unsigned delta, int width = warpSize, XP_SITE_PARAMS) {
-  return xp_simt_shfl(XP_ALL_LANES, var, XP_SHFL_UP, int(delta), width, "__shfl_up", XP_SITE);
+  return xp_simt_shfl(XP_ALL_LANES, var, XP_SHFL_UP, int(delta), width, "__shfl_up", XP_SITE, 1);
 }
 template <class T>
 inline T __shfl_down(T var, unsigned delta, int width = warpSize, XP_SITE_PARAMS) {
-  return xp_simt_shfl(XP_ALL_LANES, var, XP_SHFL_DOWN, int(delta), width, "__shfl_down", XP_SITE);
+  return xp_simt_shfl(XP_ALL_LANES, var, XP_SHFL_DOWN, int(delta), width, "__shfl_down", XP_SITE, 1);
 }
 template <class T>
 inline T __shfl_xor(T var, int laneMask, int width = warpSize, XP_SITE_PARAMS) {
-  return xp_simt_shfl(XP_ALL_LANES, var, XP_SHFL_XOR, laneMask, width, "__shfl_xor", XP_SITE);
+  return xp_simt_shfl(XP_ALL_LANES, var, XP_SHFL_XOR, laneMask, width, "__shfl_xor", XP_SITE, 1);
 }
 inline unsigned long long __ballot(int pred, XP_SITE_PARAMS) {
-  return xp_simt_vote(XP_ALL_LANES, XP_VOTE_BALLOT, pred != 0, "__ballot", XP_SITE);
+  return xp_simt_vote(XP_ALL_LANES, XP_VOTE_BALLOT, pred != 0, "__ballot", XP_SITE, nullptr, 1);
 }
 inline int __any(int pred, XP_SITE_PARAMS) {
-  return int(xp_simt_vote(XP_ALL_LANES, XP_VOTE_ANY, pred != 0, "__any", XP_SITE));
+  return int(xp_simt_vote(XP_ALL_LANES, XP_VOTE_ANY, pred != 0, "__any", XP_SITE, nullptr, 1));
 }
 inline int __all(int pred, XP_SITE_PARAMS) {
-  return int(xp_simt_vote(XP_ALL_LANES, XP_VOTE_ALL, pred != 0, "__all", XP_SITE));
+  return int(xp_simt_vote(XP_ALL_LANES, XP_VOTE_ALL, pred != 0, "__all", XP_SITE, nullptr, 1));
 }
-inline unsigned long long __activemask(void) { return xp_simt_active_mask(); }
+inline unsigned long long __activemask(XP_SITE_PARAMS) { return xp_simt_active_mask(XP_SITE); }
 
 // _sync forms (ROCm 6.2+): the mask must be a 64-bit integer, as ROCm's static_assert demands.
 #define XP_HIP_MASK(MaskT)                                                                               \

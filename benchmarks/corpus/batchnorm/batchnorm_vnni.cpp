@@ -12,9 +12,10 @@
 #define W 16
 #define C 64
 
-extern "C" void batchnorm_vnni(const float* X, const float* mean, const float* var, const float* gamma,
-                               const float* beta, float* Y, float eps) {
-  alignas(64) static float scale[(C + 15) / 16 * 16], shift[(C + 15) / 16 * 16];  // padded: the tail vector reads whole 64 B
+extern "C" void batchnorm_kernel(const float* X, const float* mean, const float* var, const float* gamma,
+                                 const float* beta, float* Y, float eps) {
+  // padded to whole vectors: the tail vector reads 64 bytes
+  alignas(64) static float scale[(C + 15) / 16 * 16], shift[(C + 15) / 16 * 16];
   for (int c = 0; c < C; ++c) {
     scale[c] = gamma[c] / sqrtf(var[c] + eps);
     shift[c] = beta[c] - mean[c] * scale[c];
@@ -26,7 +27,8 @@ extern "C" void batchnorm_vnni(const float* X, const float* mean, const float* v
     float* y = Y + (size_t)p * C;
     int c = 0;
     for (; c + 16 <= C; c += 16)
-      _mm512_storeu_ps(y + c, _mm512_fmadd_ps(_mm512_loadu_ps(x + c), _mm512_load_ps(scale + c), _mm512_load_ps(shift + c)));
+      _mm512_storeu_ps(y + c,
+                       _mm512_fmadd_ps(_mm512_loadu_ps(x + c), _mm512_load_ps(scale + c), _mm512_load_ps(shift + c)));
     if (tail)
       _mm512_mask_storeu_ps(y + c, tm, _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tm, x + c), _mm512_load_ps(scale + c),
                                                        _mm512_load_ps(shift + c)));

@@ -40,7 +40,7 @@ static inline void tile(const uint8_t* A, int32_t* C, int m0, int n0) {
     for (int v = 0; v < NV; ++v) _mm512_storeu_si512(C + (size_t)(m0 + r) * N + n0 + 16 * v, acc[r][v]);
 }
 
-extern "C" void bmm_vnni(const uint8_t* A, const int8_t* B, int32_t* C) {
+extern "C" void bmm_kernel(const uint8_t* A, const int8_t* B, int32_t* C) {
   for (int bt = 0; bt < BATCH; ++bt) {
     const uint8_t* a = A + (size_t)bt * M * K;
     const int8_t* b = B + (size_t)bt * K * N;

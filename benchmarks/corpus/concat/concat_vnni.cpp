@@ -18,7 +18,7 @@ static inline void copy_row(float* dst, const float* src, int len) {
   }
 }
 
-extern "C" void concat_vnni(const float* A, const float* B, float* C) {
+extern "C" void concat_kernel(const float* A, const float* B, float* C) {
   for (int m = 0; m < M; ++m) {
     float* c = C + (size_t)m * (N1 + N2);
     copy_row(c, A + (size_t)m * N1, N1);

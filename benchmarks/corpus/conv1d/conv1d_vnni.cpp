@@ -71,7 +71,7 @@ static inline void channels(int32_t* Yn, int co0) {
   if constexpr (kVec % kNB != 0) tile<RB, kVec % kNB>(Yn, co0, l0);
 }
 
-extern "C" void conv1d_vnni(const uint8_t* X, const int8_t* W, int32_t* Y) {
+extern "C" void conv1d_kernel(const uint8_t* X, const int8_t* W, int32_t* Y) {
   for (int co = 0; co < CO; ++co)
     for (int ci = 0; ci < CI; ++ci)
       for (int k = 0; k < KW; ++k) Wp[((size_t)co * KW + k) * CI + ci] = W[((size_t)co * CI + ci) * KW + k];

@@ -76,7 +76,7 @@ static inline void channels(int32_t* Yn, int co0) {
   if constexpr (kVec % kNB != 0) tile<RB, kVec % kNB>(Yn, co0, p0);
 }
 
-extern "C" void conv2d_nchw_vnni(const uint8_t* X, const int8_t* Wt, int32_t* Y) {
+extern "C" void conv2d_nchw_kernel(const uint8_t* X, const int8_t* Wt, int32_t* Y) {
   for (int co = 0; co < CO; ++co)
     for (int ci = 0; ci < CI; ++ci)
       for (int kh = 0; kh < KH; ++kh)

@@ -75,7 +75,7 @@ static inline void pixels(const uint8_t* X, int32_t* Y, int n, int oh, int ow0) 
   if constexpr (kVec % kNB != 0) tile<PX, kVec % kNB>(X, Y, n, oh, ow0, co0);
 }
 
-extern "C" void conv2d_nhwc_vnni(const uint8_t* X, const int8_t* Wt, int32_t* Y) {
+extern "C" void conv2d_nhwc_kernel(const uint8_t* X, const int8_t* Wt, int32_t* Y) {
   memset(Wp, 0, sizeof(Wp));
   for (int co = 0; co < CO; ++co)
     for (int kh = 0; kh < KH; ++kh)

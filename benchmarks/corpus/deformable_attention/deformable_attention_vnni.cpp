@@ -16,7 +16,7 @@
 #define LQ 64
 #define P 4
 
-extern "C" void deformable_attention_vnni(const float* value, const float* loc, const float* attn, float* out) {
+extern "C" void deformable_attention_kernel(const float* value, const float* loc, const float* attn, float* out) {
   const int tail = DH % 16;
   const __mmask16 tm = (__mmask16)((1u << tail) - 1u);
   for (int b = 0; b < B; ++b)

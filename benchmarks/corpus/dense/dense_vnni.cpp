@@ -41,7 +41,7 @@ static inline void tile(const uint8_t* X, const int32_t* bias, int32_t* Y, int m
     for (int v = 0; v < NV; ++v) _mm512_storeu_si512(Y + (size_t)(m0 + r) * N + n0 + 16 * v, acc[r][v]);
 }
 
-extern "C" void dense_vnni(const uint8_t* X, const int8_t* W, const int32_t* bias, int32_t* Y) {
+extern "C" void dense_kernel(const uint8_t* X, const int8_t* W, const int32_t* bias, int32_t* Y) {
   for (int n = 0; n < N; ++n)
     for (int k = 0; k < K; ++k) Wp[((size_t)(k / 4) * N + n) * 4 + k % 4] = W[(size_t)n * K + k];
 

@@ -16,7 +16,7 @@
 #define HO ((H - KH) / S + 1)
 #define WO ((W - KW) / S + 1)
 
-extern "C" void depthwise_conv_vnni(const float* X, const float* Wt, float* Y) {
+extern "C" void depthwise_conv_kernel(const float* X, const float* Wt, float* Y) {
   const int tail = C % 16;
   const __mmask16 tm = (__mmask16)((1u << tail) - 1u);
   for (int n = 0; n < N; ++n)

@@ -78,7 +78,7 @@ static inline void down_tile(const float* Wd, float* Y, int m0, int e0) {
     for (int v = 0; v < NV; ++v) _mm512_storeu_ps(Y + (size_t)(m0 + r) * E + e0 + 16 * v, acc[r][v]);
 }
 
-extern "C" void gatemlp_vnni(const uint8_t* X, const int8_t* Wg, const int8_t* Wu, const float* Wd, float* Y) {
+extern "C" void gatemlp_kernel(const uint8_t* X, const int8_t* Wg, const int8_t* Wu, const float* Wd, float* Y) {
   for (int e = 0; e < E; ++e)
     for (int f = 0; f < F; ++f) {
       const size_t at = ((size_t)(e / 4) * F + f) * 4 + e % 4;

@@ -8,7 +8,7 @@
 #define D 64
 #define NI 128
 
-extern "C" void gather_vnni(const float* X, const int32_t* idx, float* Y) {
+extern "C" void gather_kernel(const float* X, const int32_t* idx, float* Y) {
   const int tail = D % 16;
   const __mmask16 tm = (__mmask16)((1u << tail) - 1u);
   for (int i = 0; i < NI; ++i) {

@@ -14,7 +14,7 @@ static inline __m512 gelu_arg16(__m512 x) {
   return _mm512_mul_ps(_mm512_mul_ps(c, x), _mm512_fmadd_ps(a, x2, _mm512_set1_ps(1.0f)));
 }
 
-extern "C" void gelu_vnni(const float* X, float* Y) {
+extern "C" void gelu_kernel(const float* X, float* Y) {
   int i = 0;
   for (; i + 16 <= N; i += 16)
     _mm512_storeu_ps(Y + i, gelu_arg16(_mm512_loadu_ps(X + i)));

@@ -39,7 +39,7 @@ static inline void tile(const uint8_t* A, int32_t* C, int m0, int n0) {
     for (int v = 0; v < NV; ++v) _mm512_storeu_si512(C + (size_t)(m0 + r) * N + n0 + 16 * v, acc[r][v]);
 }
 
-extern "C" void gemm_vnni(const uint8_t* A, const int8_t* B, int32_t* C) {
+extern "C" void gemm_kernel(const uint8_t* A, const int8_t* B, int32_t* C) {
   for (int kk = 0; kk < K / 4; ++kk)
     for (int n = 0; n < N; ++n)
       for (int t = 0; t < 4; ++t) Bp[((size_t)kk * N + n) * 4 + t] = B[(size_t)(4 * kk + t) * N + n];

@@ -11,7 +11,7 @@
 
 static_assert(M % 4 == 0, "gemv_vnni: 4-row blocks must divide M");
 
-extern "C" void gemv_vnni(const int8_t* A, const uint8_t* x, int32_t* y) {
+extern "C" void gemv_kernel(const int8_t* A, const uint8_t* x, int32_t* y) {
   const int tail = K % 64;
   const __mmask64 tm = tail ? (__mmask64)((1ull << tail) - 1ull) : (__mmask64)0;
   for (int m = 0; m < M; m += 4) {

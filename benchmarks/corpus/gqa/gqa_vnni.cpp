@@ -52,7 +52,8 @@ static inline void scores(const uint8_t* Qh, int i0, int j0) {
   }
   const __m512 scale = _mm512_set1_ps(1.0f / sqrtf((float)D));
   for (int r = 0; r < kRows; ++r)
-    for (int v = 0; v < NV; ++v) _mm512_store_ps(&P[r][j0 + 16 * v], _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][v]), scale));
+    for (int v = 0; v < NV; ++v)
+      _mm512_store_ps(&P[r][j0 + 16 * v], _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][v]), scale));
 }
 
 // O_row = softmax(p) @ Vh, p = one row of P (overwritten with exp values).
@@ -75,7 +76,7 @@ static inline void softmax_pv(float* p, const float* Vh, float* O_row) {
   for (int v = 0; v < D / 16; ++v) _mm512_storeu_ps(O_row + 16 * v, _mm512_mul_ps(acc[v], inv));
 }
 
-extern "C" void gqa_vnni(const uint8_t* Q, const int8_t* K, const float* V, float* O) {
+extern "C" void gqa_kernel(const uint8_t* Q, const int8_t* K, const float* V, float* O) {
   constexpr int group = HQ / HKV;
   for (int b = 0; b < B; ++b)
     for (int g = 0; g < HKV; ++g) {

@@ -1,7 +1,8 @@
 // instancenorm (vnni dialect): NCHW float32; for each (n, c) plane of H*W contiguous values,
 // Y = (X - mean) / sqrt(var + eps) * gamma[c] + beta[c] with mean and biased variance over the plane.
 // Per plane, three AVX-512 passes (masked tails for H*W % 16): (1) the sum -> mean, (2) the centered sum of
-// squares -> var, (3) y = x * scale + shift with scale = gamma * rstd, shift = beta - mean * scale (one FMA per vector).
+// squares -> var, (3) y = x * scale + shift with scale = gamma * rstd, shift = beta - mean * scale
+// (one FMA per vector).
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
@@ -11,7 +12,7 @@
 #define H 16
 #define W 16
 
-extern "C" void instancenorm_vnni(const float* X, const float* gamma, const float* beta, float* Y, float eps) {
+extern "C" void instancenorm_kernel(const float* X, const float* gamma, const float* beta, float* Y, float eps) {
   const int plane = H * W;
   const int tail = plane % 16;
   const __mmask16 tm = (__mmask16)((1u << tail) - 1u);

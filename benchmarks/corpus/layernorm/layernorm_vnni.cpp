@@ -9,7 +9,7 @@
 #define M 64
 #define N 256
 
-extern "C" void layernorm_vnni(const float* X, const float* gamma, const float* beta, float* Y, float eps) {
+extern "C" void layernorm_kernel(const float* X, const float* gamma, const float* beta, float* Y, float eps) {
   const int tail = N % 16;
   const __mmask16 tm = (__mmask16)((1u << tail) - 1u);
   for (int m = 0; m < M; ++m) {
@@ -40,8 +40,8 @@ extern "C" void layernorm_vnni(const float* X, const float* gamma, const float* 
     }
     if (tail) {
       const __m512 xn = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(tm, x + j), vmean), vrstd);
-      _mm512_mask_storeu_ps(y + j, tm,
-                            _mm512_fmadd_ps(xn, _mm512_maskz_loadu_ps(tm, gamma + j), _mm512_maskz_loadu_ps(tm, beta + j)));
+      const __m512 g = _mm512_maskz_loadu_ps(tm, gamma + j), b = _mm512_maskz_loadu_ps(tm, beta + j);
+      _mm512_mask_storeu_ps(y + j, tm, _mm512_fmadd_ps(xn, g, b));
     }
   }
 }

@@ -48,7 +48,8 @@ static inline void scores(const uint8_t* Qh, int i0, int j0) {
   }
   const __m512 scale = _mm512_set1_ps(1.0f / sqrtf((float)D));
   for (int r = 0; r < kRows; ++r)
-    for (int v = 0; v < NV; ++v) _mm512_store_ps(&P[r][j0 + 16 * v], _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][v]), scale));
+    for (int v = 0; v < NV; ++v)
+      _mm512_store_ps(&P[r][j0 + 16 * v], _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][v]), scale));
 }
 
 // O_row = softmax(p) @ Vh, p = one row of P (overwritten with exp values).
@@ -71,7 +72,7 @@ static inline void softmax_pv(float* p, const float* Vh, float* O_row) {
   for (int v = 0; v < D / 16; ++v) _mm512_storeu_ps(O_row + 16 * v, _mm512_mul_ps(acc[v], inv));
 }
 
-extern "C" void mha_vnni(const uint8_t* Q, const int8_t* K, const float* V, float* O) {
+extern "C" void mha_kernel(const uint8_t* Q, const int8_t* K, const float* V, float* O) {
   for (int bh = 0; bh < B * H; ++bh) {
     const size_t base = (size_t)bh * S * D;
     const int8_t* Kh = K + base;

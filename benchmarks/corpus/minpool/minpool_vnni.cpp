@@ -18,7 +18,7 @@
 #define HO ((H - KH) / SH + 1)
 #define WO ((W - KW) / SW + 1)
 
-extern "C" void minpool_vnni(const float* X, float* Y) {
+extern "C" void minpool_kernel(const float* X, float* Y) {
   for (int n = 0; n < N; ++n)
     for (int oh = 0; oh < HO; ++oh)
       for (int ow = 0; ow < WO; ++ow) {

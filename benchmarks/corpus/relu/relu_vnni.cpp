@@ -5,7 +5,7 @@
 
 #define N 4096
 
-extern "C" void relu_vnni(const float* X, float* Y) {
+extern "C" void relu_kernel(const float* X, float* Y) {
   const __m512 zero = _mm512_setzero_ps();
   int i = 0;
   for (; i + 16 <= N; i += 16)

@@ -8,7 +8,7 @@
 #define M 64
 #define N 256
 
-extern "C" void rmsnorm_vnni(const float* X, const float* gamma, float* Y, float eps) {
+extern "C" void rmsnorm_kernel(const float* X, const float* gamma, float* Y, float eps) {
   const int tail = N % 16;
   const __mmask16 tm = (__mmask16)((1u << tail) - 1u);
   for (int m = 0; m < M; ++m) {

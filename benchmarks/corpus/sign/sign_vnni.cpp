@@ -14,7 +14,7 @@ static inline __m512 sign16(__m512 x) {
   return _mm512_mask_blend_ps(neg, y, _mm512_set1_ps(-1.0f));
 }
 
-extern "C" void sign_vnni(const float* X, float* Y) {
+extern "C" void sign_kernel(const float* X, float* Y) {
   int i = 0;
   for (; i + 16 <= N; i += 16)
     _mm512_storeu_ps(Y + i, sign16(_mm512_loadu_ps(X + i)));

@@ -9,7 +9,7 @@
 #define M 128
 #define N 64
 
-extern "C" void transpose_vnni(const float* X, float* Y) {
+extern "C" void transpose_kernel(const float* X, float* Y) {
   const __m512i rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                           _mm512_set1_epi32(N));  // element offsets of 16 consecutive rows
   for (int m0 = 0; m0 < M; m0 += 16) {

@@ -1,0 +1,111 @@
+"""`xpiler run` end to end: the npz contract, exit codes and error messages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ADD = 'extern "C" void vadd(const float* a, const float* b, float* c, int n) {\n' \
+      '  for (int i = 0; i < n; ++i) c[i] = a[i] + b[i];\n}\n'
+
+
+def xpiler(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "xpiler.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+@pytest.fixture
+def add_case(tmp_path):
+    src = tmp_path / "add.c"
+    src.write_text(ADD)
+    a = np.arange(10, dtype=np.float32)
+    inputs = tmp_path / "in.npz"
+    np.savez(inputs, arg0=a, arg1=a * 2, arg2=np.zeros(10, np.float32), arg3=np.int32(10))
+    return src, inputs, tmp_path / "out.npz"
+
+
+def test_run_writes_every_pointer_argument(add_case):
+    src, inputs, out = add_case
+    r = xpiler("run", src, "--inputs", inputs, "--output", out)
+    assert r.returncode == 0, r.stderr
+    with np.load(out) as z:
+        assert sorted(z.files) == ["arg0", "arg1", "arg2"]
+        np.testing.assert_array_equal(z["arg2"], np.arange(10) * 3)
+
+
+def test_missing_argument_key_is_bad_input(add_case, tmp_path):
+    src, _, out = add_case
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, arg0=np.zeros(3), arg2=np.zeros(3))
+    r = xpiler("run", src, "--inputs", bad, "--output", out)
+    assert r.returncode == 2 and "arg1 is missing" in r.stderr
+    assert not out.exists()
+
+
+def test_unreadable_inputs_is_bad_input(add_case, tmp_path):
+    src, _, out = add_case
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"not an npz")
+    r = xpiler("run", src, "--inputs", junk, "--output", out)
+    assert r.returncode == 2 and "junk.npz" in r.stderr
+
+
+def test_compile_error_exit_3_names_file_and_line(add_case, tmp_path):
+    _, inputs, out = add_case
+    src = tmp_path / "broken.c"
+    src.write_text('extern "C" void vadd(const float* a, const float* b, float* c, int n) {\n  c[0] = a[0] +;\n}\n')
+    r = xpiler("run", src, "--inputs", inputs, "--output", out)
+    assert r.returncode == 3 and "broken.c:2" in r.stderr
+    assert not out.exists()
+
+
+def test_runtime_fault_exit_4_writes_nothing(add_case, tmp_path):
+    _, inputs, out = add_case
+    src = tmp_path / "oob.c"
+    src.write_text(ADD.replace("i < n", "i <= n"))
+    r = xpiler("run", src, "--inputs", inputs, "--output", out)
+    assert r.returncode == 4 and "out-of-bounds" in r.stderr and "arg0" in r.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00binary", "NUL bytes"),
+        (b"\xff\xfe\xfa garbage", "not valid UTF-8"),
+        (b'extern "C" void vadd(float* a) { for (;;) {', "does not compile"),
+        (b"int x = 3;\n", "no function definition"),
+    ],
+)
+def test_malformed_sources(tmp_path, add_case, content, message):
+    _, inputs, out = add_case
+    src = tmp_path / "weird.c"
+    src.write_bytes(content)
+    r = xpiler("run", src, "--inputs", inputs, "--output", out)
+    assert r.returncode in (2, 3) and message in r.stderr and "weird.c" in r.stderr
+
+
+def test_huge_file_is_refused_quickly(tmp_path, add_case):
+    _, inputs, out = add_case
+    src = tmp_path / "huge.c"
+    src.write_bytes(b"// x\n" * (2 * 1024 * 1024))
+    r = xpiler("run", src, "--inputs", inputs, "--output", out)
+    assert r.returncode == 2 and "refused" in r.stderr
+
+
+def test_unknown_dialect_and_extension(tmp_path, add_case):
+    src, inputs, out = add_case
+    r = xpiler("run", src, "--dialect", "fortran", "--inputs", inputs, "--output", out)
+    assert r.returncode == 2 and "unknown dialect 'fortran'" in r.stderr
+    odd = tmp_path / "k.xyz"
+    odd.write_text(ADD)
+    r = xpiler("run", odd, "--inputs", inputs, "--output", out)
+    assert r.returncode == 2 and "cannot infer the dialect" in r.stderr
+
+
+def test_help_lists_commands():
+    r = xpiler("--help")
+    assert r.returncode == 0 and "run" in r.stdout and "corpus" in r.stdout
