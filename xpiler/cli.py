@@ -141,7 +141,7 @@ def cmd_corpus(ns: argparse.Namespace) -> int:
         table.add_column("dialect")
         table.add_column("cases", justify="right")
         table.add_column("passed", justify="right")
-        for d in sorted({o.item.dialect for o in outcomes}, key=lambda x: (x not in DIALECTS, x)):
+        for d in sorted({o.item.dialect for o in outcomes}, key=lambda x: (DIALECTS.index(x) if x in DIALECTS else len(DIALECTS), x)):
             sel = [o for o in outcomes if o.item.dialect == d]
             table.add_row(d, str(len(sel)), str(sum(o.ok for o in sel)))
         Console().print(table)

@@ -36,7 +36,9 @@ _COOPERATIVE = re.compile(
     r"|__lane_id)\b"
 )
 _DYN_SHARED = re.compile(r"\bextern\s+__shared__\s+([^;\[\]]*?)\s*\b([A-Za-z_]\w*)\s*\[\s*\]\s*;")
-_ALIGN_ATTR = re.compile(r"__align__\s*\(\s*\w+\s*\)|alignas\s*\([^()]*\)|__attribute__\s*\(\((?:[^()]|\([^()]*\))*\)\)")
+_ALIGN_ATTR = re.compile(
+    r"__align__\s*\(\s*\w+\s*\)|alignas\s*\([^()]*\)|__attribute__\s*\(\((?:[^()]|\([^()]*\))*\)\)"
+)
 _SHARED = re.compile(r"\b__shared__\b")
 _NOINLINE = re.compile(r"\b__noinline__\b")
 _LAUNCH_BOUNDS = re.compile(r"\b__launch_bounds__\s*\(")
@@ -122,7 +124,7 @@ def kernel_spans(source: str, qualifiers: tuple[str, ...]) -> list[KernelSpan]:
         bounds = "0"
         lb = _LAUNCH_BOUNDS.search(masked, head, m.start())
         if lb:
-            bounds = _first_argument(source, lb.end() - 1) or "0"
+            bounds = _first_argument(masked, lb.end() - 1) or "0"
         spans.append(KernelSpan(fn.name, head, m.start(), body_open, body_close, bounds))
     return spans
 
@@ -185,7 +187,8 @@ class SimtBackend(Backend):
     def compiler(self, source: str) -> CompilerSpec:
         # -fstack-clash-protection: a frame larger than the guard page still touches it first, so a fiber
         # that overflows its stack is reported as a stack overflow.
-        return CompilerSpec(cpu_compiler(), ("-std=c++17", "-O2", "-fno-strict-aliasing", "-fstack-clash-protection", "-w"))
+        flags = ("-std=c++17", "-O2", "-fno-strict-aliasing", "-fstack-clash-protection", "-w")
+        return CompilerSpec(cpu_compiler(), flags)
 
     def include_dirs(self) -> list[Path]:
         assert self.runtime_dir is not None

@@ -38,6 +38,7 @@ CUDA_KERNELS = {
     "wmma_gemm": cu.WMMA_GEMM,
     "wmma_variants": cu.WMMA_VARIANTS,
     "cooperative_groups": cu.COOP_GROUPS,
+    "wmma_tf32_bf16": cu.WMMA_TF32_BF16,
 }
 
 HIP_KERNELS = {

@@ -43,8 +43,8 @@ extern "C" void vadd(const float* a, const float* b, float* c) {
   cudaMalloc(&dc, N * sizeof(float));
   cudaMemcpy(da, a, N * sizeof(float), cudaMemcpyHostToDevice);
   cudaMemcpy(db, b, N * sizeof(float), cudaMemcpyHostToDevice);
-  dim3 block(256), grid((N + 255) / 256);
-  vadd_k<<<grid, block>>>(da, db, dc, N);
+  dim3 blockDim(256), gridDim((N + 255) / 256);  // host code may reuse the built-ins' names
+  vadd_k<<<gridDim, blockDim>>>(da, db, dc, N);
   cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) printf("%s\\n", cudaGetErrorString(e));
   cudaDeviceSynchronize();
@@ -465,7 +465,8 @@ def test_dynamic_shared_memory_needs_opt_in_above_48k():
 
 def test_dynamic_shared_memory_overflow():
     src = """__global__ void k(float* x) { extern __shared__ float s[]; s[threadIdx.x + 1] = 1; x[0] = s[1]; }"""
-    fault(src, [np.zeros(1, np.float32)], "out-of-bounds", "dynamic shared memory", launch="grid=1 block=256 shmem=1024")
+    fault(src, [np.zeros(1, np.float32)], "out-of-bounds", "dynamic shared memory",
+          launch="grid=1 block=256 shmem=1024")
 
 
 def test_launch_above_launch_bounds():
@@ -569,3 +570,63 @@ def test_cooperative_groups_tiles_and_reduce():
     rank = np.arange(64) % 16
     want = np.where(rank < 15, rank + 1, rank) + 100 * np.repeat((t > 1.5).any(axis=1), 16)
     np.testing.assert_array_equal(r.outputs[2], want)
+
+
+WMMA_TF32_BF16 = """
+#include <mma.h>
+#include <cuda_bf16.h>
+using namespace nvcuda;
+__global__ void tf(const float* A, const float* B, float* C, const __nv_bfloat16* X, const __nv_bfloat16* Y,
+                   float* Z) {
+  wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> a;
+  wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> b;
+  wmma::fragment<wmma::accumulator, 16, 16, 8, float> c;
+  wmma::fill_fragment(c, 0.0f);
+  wmma::load_matrix_sync(a, A, 8);
+  wmma::load_matrix_sync(b, B, 16);
+  for (int i = 0; i < a.num_elements; ++i) a.x[i] = wmma::__float_to_tf32(a.x[i]);
+  for (int i = 0; i < b.num_elements; ++i) b.x[i] = wmma::__float_to_tf32(b.x[i]);
+  wmma::mma_sync(c, a, b, c);
+  wmma::store_matrix_sync(C, c, 16, wmma::mem_row_major);
+  wmma::fragment<wmma::matrix_a, 8, 32, 16, __nv_bfloat16, wmma::row_major> x;
+  wmma::fragment<wmma::matrix_b, 8, 32, 16, __nv_bfloat16, wmma::row_major> y;
+  wmma::fragment<wmma::accumulator, 8, 32, 16, float> z;
+  wmma::fill_fragment(z, 1.0f);
+  wmma::load_matrix_sync(x, X, 16);
+  wmma::load_matrix_sync(y, Y, 32);
+  wmma::mma_sync(z, x, y, z);
+  wmma::store_matrix_sync(Z, z, 8, wmma::mem_col_major);
+}
+"""
+
+
+def tf32(x):
+    """Round to 10 mantissa bits, ties away from zero (cvt.rna.tf32.f32)."""
+    u = x.astype(np.float32).view(np.uint32)
+    return ((u + np.uint32(0x1000)) & np.uint32(0xFFFFE000)).view(np.float32).astype(np.float64)
+
+
+def test_wmma_tf32_and_bf16():
+    A, B = rng.standard_normal((16, 8), dtype=np.float32), rng.standard_normal((8, 16), dtype=np.float32)
+    X = (rng.integers(-64, 64, (8, 16)) / 16).astype(np.float32)  # exact in bfloat16
+    Y = (rng.integers(-64, 64, (16, 32)) / 16).astype(np.float32)
+    bits = (X.view(np.uint32) >> 16).astype(np.uint16), (Y.view(np.uint32) >> 16).astype(np.uint16)  # bf16 bits
+    args = [A, B, np.zeros((16, 16), np.float32), *bits, np.zeros((32, 8), np.float32)]
+    r = run(WMMA_TF32_BF16, args, launch="grid=1 block=32")
+    np.testing.assert_allclose(r.outputs[2], tf32(A) @ tf32(B), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(r.outputs[5], (X.astype(np.float64) @ Y + 1).T, rtol=1e-6)
+
+
+def test_kernels_in_namespaces_and_static_kernels():
+    src = """namespace ops {
+    template <typename T> __global__ void fill(T* x, T v) { __shared__ T s; s = v; x[threadIdx.x] = s; }
+    static __global__ void twice(float* x) { x[threadIdx.x] *= 2; }
+    }
+    extern "C" void run(float* out) {
+      float* d; cudaMalloc(&d, 32 * sizeof(float));
+      ops::fill<float><<<1, 32>>>(d, 1.5f);
+      ops::twice<<<1, 32>>>(d);
+      cudaMemcpy(out, d, 32 * sizeof(float), cudaMemcpyDeviceToHost);
+      cudaFree(d);
+    }"""
+    np.testing.assert_array_equal(run(src, [np.zeros(32, np.float32)]).outputs[0], 3.0)

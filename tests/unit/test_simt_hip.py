@@ -225,7 +225,8 @@ def mfma_kernel(name, kind, kpl, nout, cbsz=0, abid=0, blgp=0):
         load = ("AV av = 0, bv = 0;\n  for (int r = 0; r < 4; ++r) { av |= (int)(unsigned char)a[l * 4 + r] << (8 * r);"
                 " bv |= (int)(unsigned char)b[l * 4 + r] << (8 * r); }")
     else:
-        load = f"AV av, bv;\n  for (int r = 0; r < {kpl}; ++r) {{ av[r] = a[l * {kpl} + r]; bv[r] = b[l * {kpl} + r]; }}"
+        load = (f"AV av, bv;\n  for (int r = 0; r < {kpl}; ++r) "
+                f"{{ av[r] = a[l * {kpl} + r]; bv[r] = b[l * {kpl} + r]; }}")
     return f"""
 typedef {vec} AV;
 typedef {out} CV __attribute__((ext_vector_type({nout})));
@@ -318,7 +319,8 @@ def test_mfma_from_a_partial_wave():
 
 
 def test_mfma_with_an_exited_lane():
-    src = mfma_kernel("f32_16x16x4f32", "f32", 1, 4).replace("int l = threadIdx.x;", "int l = threadIdx.x;\n  if (l == 5) return;")
+    src = mfma_kernel("f32_16x16x4f32", "f32", 1, 4)
+    src = src.replace("int l = threadIdx.x;", "int l = threadIdx.x;\n  if (l == 5) return;")
     args = [np.zeros(64, np.float32), np.zeros(64, np.float32), np.zeros(256, np.float32), np.zeros(256, np.float32)]
     fault(src, args, "collective", "lanes 5 have exited", launch="grid=1 block=64")
 

@@ -170,7 +170,7 @@ inline void enter(int i) {
 
 // The running fiber blocks (or has finished): continue with the next runnable fiber of this sweep in
 // thread order, or return to the scheduler at the end of the sweep.
-void yield_to_scheduler() {
+void switch_away() {
   int from = g_cur;
   for (int j = from + 1; j < g_n; ++j)
     if (g_fibers[size_t(j)].state == F_RUNNABLE) {
@@ -360,7 +360,7 @@ void thread_exit() {
     Fiber& o = g_fibers[size_t(w * g_W + l)];
     if ((ws.waiting >> l & 1) && o.coll && (o.coll->mask >> lane & 1)) try_complete(w, l);
   }
-  yield_to_scheduler();
+  switch_away();
   xp_fault("deadlock", "internal error: a finished SIMT thread was resumed");
 }
 
@@ -499,7 +499,7 @@ extern "C" int xp_simt_barrier(int kind, int pred, unsigned line, unsigned col) 
   f.bar_kind = kind, f.bar_pred = pred, f.bar_line = line, f.bar_col = col;
   ++g_at_barrier;
   if (g_at_barrier + g_done == g_n) release_barrier();
-  else yield_to_scheduler();
+  else switch_away();
   return f.bar_result;
 }
 
@@ -519,7 +519,7 @@ extern "C" void xp_simt_warp_collective(xp_simt_coll* c) {
   f.coll = c;
   f.state = F_WARP;
   ws.waiting |= lane_bit(lane);
-  if (!try_complete(w, lane)) yield_to_scheduler();
+  if (!try_complete(w, lane)) switch_away();
 }
 
 extern "C" unsigned xp_simt_lane(void) {
@@ -528,10 +528,6 @@ extern "C" unsigned xp_simt_lane(void) {
   const uint3& t = xp_simt.thread_idx;
   unsigned lin = t.x + t.y * b.x + t.z * b.x * b.y;
   return lin % unsigned(g_dialect ? g_dialect->warp_size : 32);
-}
-
-extern "C" void xp_simt_require_cooperative(const char* what, unsigned line) {
-  if (!g_coop) fault_unsupported(what, line);
 }
 
 extern "C" void xp_simt_warn_undefined_read(const xp_simt_coll* c, int lane, int src) {

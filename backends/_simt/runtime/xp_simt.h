@@ -10,10 +10,11 @@
 //   * Plain mode (default): the threads of a block run as a simple loop. Exact for kernels without
 //     barriers or warp collectives; those fault as "unsupported" if reached.
 //   * Cooperative mode (XP_SIMT_COOPERATIVE, chosen by the backend when the source uses collectives):
-//     every thread is a fiber with its own stack. __syncthreads() and warp/wave collectives are
-//     rendezvous points; threads that can never meet are reported (barrier / collective faults).
-//   * threadIdx, blockIdx, blockDim, gridDim are macros reading the current thread's context, which the
-//     scheduler sets before it resumes a fiber.
+//     every thread is a fiber with its own guarded stack (64 KiB; XP_SIMT_STACK_KB in the environment
+//     changes it). __syncthreads() and warp/wave collectives are rendezvous points; threads that can never
+//     meet are reported (barrier / collective faults).
+//   * threadIdx, blockIdx, blockDim, gridDim read the current thread's context, which the scheduler sets
+//     before it resumes a fiber.
 #pragma once
 
 #ifndef XP_WARP_SIZE
@@ -54,10 +55,12 @@ struct xp_simt_state_t {
 };
 extern xp_simt_state_t xp_simt;
 
-#define threadIdx (static_cast<const uint3&>(xp_simt.thread_idx))
-#define blockIdx (static_cast<const uint3&>(xp_simt.block_idx))
-#define blockDim (static_cast<const dim3&>(xp_simt.block_dim))
-#define gridDim (static_cast<const dim3&>(xp_simt.grid_dim))
+// Read-only views of the current thread's context. References rather than macros, so that host code may
+// still name a local `dim3 blockDim(...)` as CUDA allows.
+static const uint3& threadIdx = xp_simt.thread_idx;
+static const uint3& blockIdx = xp_simt.block_idx;
+static const dim3& blockDim = xp_simt.block_dim;
+static const dim3& gridDim = xp_simt.grid_dim;
 static constexpr int warpSize = XP_WARP_SIZE;
 
 // ---------------------------------------------------------------- qualifiers
@@ -92,7 +95,6 @@ void xp_simt_parse_launch(const char* text, dim3* grid, dim3* block, size_t* shm
 // Barriers: kind 0 plain, 1 count, 2 and, 3 or. Returns the count / and / or result.
 int xp_simt_barrier(int kind, int pred, unsigned line, unsigned col);
 unsigned xp_simt_lane(void);
-void xp_simt_require_cooperative(const char* what, unsigned line);
 struct xp_simt_coll;
 // A shuffle read a lane that does not take part (exited, or not in the mask): warns once per call site.
 void xp_simt_warn_undefined_read(const xp_simt_coll* c, int lane, int src);
@@ -377,6 +379,7 @@ void xp_launch_entry(void (*kernel)(P...), void** args, const char* launch) {
 
 // ---------------------------------------------------------------- atomics
 // Threads interleave only at synchronization points, so a read-modify-write is indivisible as written.
+// (XP_ATOMIC stays defined for the dialect headers' extra overloads.)
 #define XP_ATOMIC(NAME, T, EXPR) \
   inline T NAME(T* address, T val) { \
     T old = *address;                 \
@@ -415,7 +418,6 @@ XP_ATOMIC(atomicOr, unsigned long long, old | val)
 XP_ATOMIC(atomicXor, int, old ^ val)
 XP_ATOMIC(atomicXor, unsigned int, old ^ val)
 XP_ATOMIC(atomicXor, unsigned long long, old ^ val)
-#undef XP_ATOMIC
 #define XP_ATOMIC_CAS(T)                                  \
   inline T atomicCAS(T* address, T compare, T val) { \
     T old = *address;                                \

@@ -133,22 +133,15 @@ XP_HIP_REDUCE(__reduce_xor_sync, unsigned, XP_VOTE_XOR)
 #undef XP_HIP_REDUCE
 
 // HIP also has floating-point atomicMin/atomicMax and the unsafe (fast) float atomics.
-#define XP_HIP_ATOMIC(NAME, T, EXPR) \
-  inline T NAME(T* address, T val) {  \
-    T old = *address;                  \
-    *address = (EXPR);                 \
-    return old;                        \
-  }
-XP_HIP_ATOMIC(atomicMin, float, fminf(old, val))
-XP_HIP_ATOMIC(atomicMax, float, fmaxf(old, val))
-XP_HIP_ATOMIC(atomicMin, double, fmin(old, val))
-XP_HIP_ATOMIC(atomicMax, double, fmax(old, val))
-XP_HIP_ATOMIC(atomicExch, double, val)
-XP_HIP_ATOMIC(unsafeAtomicAdd, float, old + val)
-XP_HIP_ATOMIC(unsafeAtomicAdd, double, old + val)
-XP_HIP_ATOMIC(safeAtomicAdd, float, old + val)
-XP_HIP_ATOMIC(safeAtomicAdd, double, old + val)
-#undef XP_HIP_ATOMIC
+XP_ATOMIC(atomicMin, float, fminf(old, val))
+XP_ATOMIC(atomicMax, float, fmaxf(old, val))
+XP_ATOMIC(atomicMin, double, fmin(old, val))
+XP_ATOMIC(atomicMax, double, fmax(old, val))
+XP_ATOMIC(atomicExch, double, val)
+XP_ATOMIC(unsafeAtomicAdd, float, old + val)
+XP_ATOMIC(unsafeAtomicAdd, double, old + val)
+XP_ATOMIC(safeAtomicAdd, float, old + val)
+XP_ATOMIC(safeAtomicAdd, double, old + val)
 
 // ---------------------------------------------------------------- host API
 enum hipError_t {

@@ -7,6 +7,11 @@
 #ifdef XP_VNNI_SIMDE
 #define SIMDE_ENABLE_NATIVE_ALIASES
 #include <simde/x86/avx512.h>
+// The kernel's own `#include <immintrin.h>` must not pull in the compiler's real intrinsics over SIMDe's
+// aliases: mark the compiler headers as already included (GCC's and clang's guards).
+#define _IMMINTRIN_H_INCLUDED
+#define __IMMINTRIN_H
+#include "xp_simde_extra.h"
 #else
 #include <immintrin.h>
 #endif
