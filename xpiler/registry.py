@@ -29,7 +29,11 @@ def get_backend(name: str):
     if name not in eps:
         known = ", ".join(available_dialects()) or "none (is xpiler installed? pip install -e .)"
         raise BadInput(f"unknown dialect {name!r}; known dialects: {known}")
-    return eps[name].load()
+    try:
+        backend = eps[name].load()
+    except Exception as e:  # a broken plugin must not look like a missing one
+        raise BadInput(f"dialect {name!r} is installed but failed to load ({type(e).__name__}: {e})") from e
+    return backend
 
 
 def dialect_for_path(path: str, source: str | None = None) -> str:

@@ -79,9 +79,8 @@ def prepare_bang_source(source: str) -> str:
         if masked[m.start()] != text[m.start()]:
             continue
         pieces.append(text[pos : m.start()])
-        repl = "__sync()"
-        span = text[m.start() : m.end()]
-        pieces.append(repl + "".join(c if c == "\n" else " " for c in span[len(repl) :]) if len(span) >= len(repl) else repl)
+        span = text[m.start() : m.end()]  # always longer than the replacement: pad it to keep offsets
+        pieces.append("__sync()" + "".join(c if c == "\n" else " " for c in span[len("__sync()") :]))
         pos = m.end()
     pieces.append(text[pos:])
     return "".join(pieces)

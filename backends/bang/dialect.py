@@ -103,6 +103,13 @@ REDUCE_BLOCK_BYTES = 128  # __bang_reduce_sum sums each 128-byte block
 CHECK_LEVELS = ("off", "warn", "strict")
 DEFAULT_CHECK = "warn"
 
+# Logical layout of __bang_matmul's rhs in WRAM (the runtime keeps WRAM as exactly what was copied in):
+# "kn": rhs is a row-major K x N matrix (the reference's reading, which the public benchmark and this
+# corpus use); "nk": rhs is stored N x K, the filter convention of __bang_mlp / __bang_conv. Cambricon's own
+# code points to "nk": mlu-ops fft builds the rhs as an [N][1][1][K] filter with __bang_reshape_filter, and
+# Cambricon's matmul sample transposes B before NRAM2WRAM. Overridable per run by XP_BANG_MATMUL_RHS.
+MATMUL_RHS_DEFAULT = "kn"
+
 # Task types of a launch and the union size N of each (0 = Block). cnrtFunctionType_t encodes them as
 # 4*N (cores of a union on a 4-core-per-cluster part) and Block as 1.
 TASK_TYPES: dict[str, int] = {"block": 0, "union1": 1, "union2": 2, "union4": 4, "union8": 8, "union16": 16}
@@ -115,7 +122,7 @@ RUNTIME_ENV: dict[str, str] = {
     "XP_BANG_SRAM": "override the SRAM capacity per cluster",
     "XP_BANG_NRAM_RESERVE": "bytes of NRAM reserved for the compiler's stack (mlu-ops reserves 128K); default 0",
     "XP_BANG_POISON": "1: fill zero-initialised NRAM/WRAM/SRAM with 0xFF at start (catches reads of unset data)",
-    "XP_BANG_MATMUL_RHS": "kn (default: rhs is K x N row-major) | nk (rhs stored N x K, i.e. column-major)",
+    "XP_BANG_MATMUL_RHS": "kn | nk: layout of __bang_matmul's rhs (default MATMUL_RHS_DEFAULT)",
 }
 
 
@@ -169,6 +176,7 @@ def compile_defines(gen: Generation | None = None) -> dict[str, str]:
         "XP_BANG_LT_NUM": str(LT_NUM),
         "XP_BANG_REDUCE_BLOCK": str(REDUCE_BLOCK_BYTES),
         "XP_BANG_DEFAULT_CHECK": f'"{DEFAULT_CHECK}"',
+        "XP_BANG_MATMUL_RHS_DEFAULT": f'"{MATMUL_RHS_DEFAULT}"',
     }
 
 

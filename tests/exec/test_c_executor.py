@@ -154,3 +154,19 @@ def test_vnni_aligned_load_of_misaligned_pointer_faults():
     with pytest.raises(RuntimeFault) as e:
         run_kernel(src, "vnni", args=[np.zeros(128, np.int8), np.zeros(16, np.int32)])
     assert e.value.kind == "out-of-bounds"  # #GP on x86 is delivered as SIGSEGV
+
+
+@pytest.mark.parametrize("op", ["gemm", "transpose", "softmax", "conv2d_nhwc", "gather", "mha"])
+def test_vnni_corpus_kernels_through_simde(monkeypatch, op):
+    """The SIMDe fallback (CPUs without AVX-512 VNNI) runs the same corpus kernels, masked tails included."""
+    from xpiler.backends import vnni
+    from xpiler.verify.spec import corpus_root, load_spec, run_case
+
+    monkeypatch.setenv("XPILER_VNNI", "simde")
+    vnni.cpu_has_vnni.cache_clear()
+    try:
+        spec = load_spec(corpus_root() / op)
+        report = run_case(spec, "vnni", len(spec.cases) - 1)
+        assert report.ok, report
+    finally:
+        vnni.cpu_has_vnni.cache_clear()

@@ -21,5 +21,8 @@ def test_compiles_with_real_compiler(spec, dialect):
     if not res.available:
         pytest.skip(res.log)
     assert res.ok, res.log
-    if dialect in ("c", "vnni"):  # our own C must be clean under -Wall
-        assert "warning:" not in res.log, res.log
+    if dialect in ("c", "vnni"):  # our own C must be clean under -Wall (system headers' own warnings aside:
+        # GCC 12's avx512fintrin.h warns about its own uninitialized __Y)
+        name = spec.source_path(dialect).name
+        ours = [ln for ln in res.log.splitlines() if "warning:" in ln and name in ln.split(":")[0]]
+        assert not ours, res.log

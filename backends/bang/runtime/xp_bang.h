@@ -8,12 +8,28 @@
 //     Cooperative mode (XP_BANG_COOPERATIVE, defined by the Python backend when the source calls a
 //     __sync_cluster/__sync_all-style barrier): the tasks of one union job run as fibers that switch at
 //     barriers; a barrier that cannot complete is reported as a deadlock naming the waiting cores.
+//   * The memory core (MPU) of a cluster is not emulated: barriers count the compute cores, __is_mpu() is
+//     false, and copies the guide runs on the MPU (GDRAM2SRAM, ...) run on the calling core.
+//   * __memcpy_async copies are applied when issued; the soft-rule checker reports an operand of a pending
+//     async copy that an intrinsic reads (destination) or overwrites (source) before the matching __sync_*.
 //   * Memory spaces are separate arenas: __nram__/__wram__/__mlu_shared__/__ldram__ objects are static
 //     objects placed in the ELF sections xp_nram/xp_wram/xp_sram/xp_ldram, so membership is an address
 //     test; the executable's own symbol table gives every object's extent (bounds of ONE object per
 //     operand). NRAM/WRAM/LDRAM are private per core and SRAM per cluster: the runtime swaps each core's
 //     (cluster's) contents in and out of the sections when the emulated core (cluster) changes.
 //   * GDRAM is what the harness passes and cnrtMalloc returns (xp_gmem_*, guard pages).
+//   * WRAM is modelled logically: the weights are exactly the bytes a copy wrote (no LT interleave), so
+//     __bang_reshape_filter is a copy; conv/mlp/matmul read the logical layouts documented at each one.
+//
+// Launch text of a bare kernel: "tasks=N [clusters=C] [cores=K] [type=block|union1..union16] [dim=X,Y,Z]".
+// dim defaults to (N,1,1); cores (coreDim) to the generation's cores per cluster (4); the type to UnionC when
+// clusters=C is given, else Block; with an explicit type, clusters sizes the emulated device (default: the
+// generation's cluster count). "tasks=16 clusters=4 cores=4" is one Union4 job of 4 clusters x 4 cores.
+// Host code launches with k<<<cnrtDim3_t, cnrtFunctionType_t, cnrtQueue_t>>>(args).
+//
+// Runtime environment: XP_BANG_CHECK=off|warn|strict (soft manual rules: alignment, forbidden overlap, async
+// operands used before their __sync_*; default warn), XP_BANG_NRAM/WRAM/SRAM (capacity overrides),
+// XP_BANG_NRAM_RESERVE, XP_BANG_POISON, XP_BANG_MATMUL_RHS (see backends/bang/dialect.py, RUNTIME_ENV).
 //
 // Build note: use clang++ (the Python backend does). g++ 12 silently drops the section attribute of
 // static locals inside templates, so a __nram__ array declared in a template function would not be NRAM.
@@ -499,6 +515,22 @@ XPB_UNARY(__bang_taylor3_sigmoid, XO_SIGMOID)
 XPB_UNARY(__bang_taylor4_sigmoid, XO_SIGMOID)
 XPB_UNARY(__bang_taylor3_softplus, XO_SOFTPLUS)
 XPB_UNARY(__bang_taylor4_softplus, XO_SOFTPLUS)
+// Comparisons to a bit mask: bit i of dst (MSB first in each byte) is (src0[i] op src1[i]).
+namespace xpb {
+void cmp_bits(int op, int dt, void* d, const void* a, const void* b, xpb_cnt n, const char* name, const xp_loc& loc);
+}
+#define XPB_CMP_BITS(NAME, OP)                                                        \
+  template <class T>                                                                 \
+  inline void NAME(T* d, const T* a, const T* b, xpb_cnt n, xp_loc loc = xp_loc()) { \
+    xpb::cmp_bits(OP, xpb_dt<T>(), d, a, b, n, #NAME, loc);                          \
+  }
+XPB_CMP_BITS(__bang_eq_bitindex, XO_EQ)
+XPB_CMP_BITS(__bang_ne_bitindex, XO_NE)
+XPB_CMP_BITS(__bang_gt_bitindex, XO_GT)
+XPB_CMP_BITS(__bang_ge_bitindex, XO_GE)
+XPB_CMP_BITS(__bang_lt_bitindex, XO_LT)
+XPB_CMP_BITS(__bang_le_bitindex, XO_LE)
+#undef XPB_CMP_BITS
 #undef XPB_UNARY
 #undef XPB_BINARY
 #undef XPB_SCALAR
@@ -721,6 +753,22 @@ XPB_LAYOUT(__bang_rotate180, XPB_L_ROT180)
 XPB_LAYOUT(__bang_rotate270, XPB_L_ROT270)
 XPB_LAYOUT(__bang_mirror, XPB_L_MIRROR)        // flip along W
 #undef XPB_LAYOUT
+// Reshapes of a 4-D tensor (n, h, w, c as NHWC extents). __bang_reshape_filter converts a filter
+// [n][h][w][c] to the hardware's WRAM interleave; WRAM is modelled logically here, so it is a copy.
+enum { XPB_R_FILTER, XPB_R_NHWC2NCHW, XPB_R_NCHW2NHWC };
+namespace xpb {
+void reshape(int kind, int esize, void* d, const void* s, xpb_cnt n, xpb_cnt h, xpb_cnt w, xpb_cnt c, const char* name,
+             const xp_loc& loc);
+}
+#define XPB_RESHAPE(NAME, KIND)                                                                              \
+  template <class T>                                                                                        \
+  inline void NAME(T* d, const T* s, xpb_cnt n, xpb_cnt h, xpb_cnt w, xpb_cnt c, xp_loc loc = xp_loc()) {   \
+    xpb::reshape(KIND, int(sizeof(T)), d, s, n, h, w, c, #NAME, loc);                                       \
+  }
+XPB_RESHAPE(__bang_reshape_filter, XPB_R_FILTER)
+XPB_RESHAPE(__bang_reshape_nhwc2nchw, XPB_R_NHWC2NCHW)  // dst [n][c][h][w] from src [n][h][w][c]
+XPB_RESHAPE(__bang_reshape_nchw2nhwc, XPB_R_NCHW2NHWC)  // dst [n][h][w][c] from src [n][c][h][w]
+#undef XPB_RESHAPE
 // Zero padding of an HWC tensor: (dst, src, C, H, W, pad_h, pad_w) or (..., top, bottom, left, right).
 template <class T>
 inline void __bang_pad(T* d, const T* s, xpb_cnt c, xpb_cnt h, xpb_cnt w, xpb_cnt ph, xpb_cnt pw, xp_loc loc = xp_loc()) {
@@ -767,7 +815,7 @@ inline void __bang_mlp(D* d, const S* s, const D* bias, const W* filter, xpb_cnt
   xpb::mlp(xpb_dt<D>(), d, xpb_dt<S>(), s, bias, xpb_dt<W>(), filter, height, width, fix_position, loc);
 }
 // __bang_matmul(dst, lhs, rhs, M, K, N[, fix_position]): lhs [M][K] (NRAM) times rhs (WRAM), dst [M][N]
-// (NRAM). rhs is [K][N] row-major (XP_BANG_MATMUL_RHS=nk reads it as [N][K]; see xp_bang_ops.cpp).
+// (NRAM). rhs is [K][N] row-major, or [N][K] with XP_BANG_MATMUL_RHS=nk (see dialect.py, MATMUL_RHS_DEFAULT).
 template <class D, class L, class R>
 inline void __bang_matmul(D* d, const L* lhs, const R* rhs, xpb_cnt m, xpb_cnt k, xpb_cnt n, int fix_position = 0,
                           xp_loc loc = xp_loc()) {
@@ -1047,6 +1095,7 @@ struct xpb_facts {
   int vector_addr_align, nfu_align, wram_align, lt_num, reduce_block;
   const char* default_check;
   int cooperative;  // XP_BANG_COOPERATIVE: run the tasks of a union job as fibers (barriers work)
+  const char* matmul_rhs_default;
 };
 extern "C" const xpb_facts* xpb_compiled_facts(void);
 #ifndef XP_BANG_RUNTIME_IMPL
@@ -1057,11 +1106,11 @@ extern "C" const xpb_facts* xpb_compiled_facts(void) {
                               XP_BANG_WRAM_ALIGN_SIZE,  XP_BANG_LT_NUM,        XP_BANG_REDUCE_BLOCK,
                               XP_BANG_DEFAULT_CHECK,
 #ifdef XP_BANG_COOPERATIVE
-                              1
+                              1,
 #else
-                              0
+                              0,
 #endif
-  };
+                              XP_BANG_MATMUL_RHS_DEFAULT};
   return &f;
 }
 #endif

@@ -9,7 +9,6 @@ namespace xpb {
 
 enum Space { S_OTHER = 0, S_GDRAM = XPB_SPACE_GDRAM, S_NRAM = XPB_SPACE_NRAM, S_WRAM = XPB_SPACE_WRAM,
              S_SRAM = XPB_SPACE_SRAM, S_LDRAM = XPB_SPACE_LDRAM };
-const char* space_name(int space);
 
 // Soft rules of the manual, reported per XP_BANG_CHECK (off / warn once / strict fault).
 enum Rule { R_ALIGN, R_OVERLAP, R_ASYNC };

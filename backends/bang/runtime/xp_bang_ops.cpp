@@ -128,8 +128,6 @@ void vec(const char* op, const void* p, long long n, int esize, const char* role
 }
 
 // ---------------------------------------------------------------- element-wise engines
-bool cmp_op(int op) { return op >= XO_EQ && op <= XO_LE; }
-
 double fop(int op, double a, double b, const char* name) {
   switch (op) {
     case XO_ADD: return a + b;
@@ -357,6 +355,26 @@ void unary(int op, int dt, void* d, const void* s, xpb_cnt n, const char* name, 
   double* x = g_fa.data();
   for (long long i = 0; i < n; ++i) x[i] = ufop(op, x[i]);
   store_all_f(dt, d, n, x);
+}
+
+void cmp_bits(int op, int dt, void* d, const void* a, const void* b, xpb_cnt n, const char* name, const xp_loc& loc) {
+  OpScope scope(name, loc);
+  int es = need_dt(dt, name);
+  need_count(n, name, "the element count");
+  vec(name, a, n, es, "src0", false);
+  vec(name, b, n, es, "src1", false);
+  need(S_NRAM, d, (n + 7) / 8, name, "dst (bits)", true);
+  if (n % 8) soft(R_ALIGN, name, "elem_count (%lld) is not a multiple of 8; the last byte is partly written", n);
+  load_all_f(dt, a, n, g_fa);
+  load_all_f(dt, b, n, g_fb);
+  std::vector<unsigned char> bits(static_cast<size_t>((n + 7) / 8), 0);
+  for (long long i = 0; i < n; ++i)
+    if (fop(op, g_fa[size_t(i)], g_fb[size_t(i)], name) != 0) bits[size_t(i >> 3)] |= (unsigned char)(0x80 >> (i & 7));
+  unsigned char* out = static_cast<unsigned char*>(d);
+  for (long long k = 0; k < (n + 7) / 8; ++k) {
+    unsigned char keep = (k == n / 8 && n % 8) ? (unsigned char)(0xFF >> (n % 8)) : 0;  // bits past n unchanged
+    out[k] = (unsigned char)((out[k] & keep) | bits[size_t(k)]);
+  }
 }
 
 void fusion(int code, int dt, void* d, const void* a, const void* b, bool b_vec, double bs, const void* c, bool c_vec,
@@ -641,6 +659,33 @@ void layout(int kind, int es, void* d, const void* s, xpb_cnt h, xpb_cnt w, cons
     }
 }
 
+void reshape(int kind, int es, void* d, const void* s, xpb_cnt n, xpb_cnt h, xpb_cnt w, xpb_cnt c, const char* name,
+             const xp_loc& loc) {
+  OpScope scope(name, loc);
+  need_count(n, name, "n");
+  need_count(h, name, "h");
+  need_count(w, name, "w");
+  need_count(c, name, "c");
+  long long total = n * h * w * c;
+  vec(name, s, total, es, "src", false);
+  vec(name, d, total, es, "dst", true);
+  no_overlap(name, d, total * es, s, total * es, "src", false);
+  std::vector<char> src(static_cast<const char*>(s), static_cast<const char*>(s) + total * es);
+  char* out = static_cast<char*>(d);
+  if (kind == XPB_R_FILTER) {
+    memcpy(out, src.data(), size_t(total * es));
+    return;
+  }
+  for (long long a = 0; a < n; ++a)
+    for (long long y = 0; y < h; ++y)
+      for (long long x = 0; x < w; ++x)
+        for (long long ch = 0; ch < c; ++ch) {
+          long long nhwc = ((a * h + y) * w + x) * c + ch, nchw = ((a * c + ch) * h + y) * w + x;
+          long long from = kind == XPB_R_NHWC2NCHW ? nhwc : nchw, to = kind == XPB_R_NHWC2NCHW ? nchw : nhwc;
+          memcpy(out + to * es, &src[size_t(from * es)], size_t(es));
+        }
+}
+
 void pad(int es, void* d, const void* s, xpb_cnt c, xpb_cnt h, xpb_cnt w, xpb_cnt top, xpb_cnt bottom, xpb_cnt left,
          xpb_cnt right, const xp_loc& loc) {
   const char* name = "__bang_pad";
@@ -777,10 +822,8 @@ void matmul(int ddt, void* d, int ldt, const void* lhs, int rdt, const void* rhs
   std::vector<double> a, bm;
   load_all_f(ldt, lhs, m * k, a);
   load_all_f(rdt, rhs, k * n, bm);
-  // rhs layout: [K][N] row-major, what a plain copy of a row-major K x N matrix leaves in WRAM (the reference's
-  // reading, the one the public benchmark relies on). XP_BANG_MATMUL_RHS=nk reads it as [N][K] instead: the
-  // layout Cambricon's samples prepare (they transpose B before NRAM2WRAM), consistent with __bang_mlp's
-  // [out][in] filter; unconfirmed for __bang_matmul.
+  // rhs layout: "kn" [K][N] row-major (what a plain copy of a row-major K x N matrix leaves in WRAM), or
+  // "nk" [N][K] (the filter convention); the default and the evidence for each are in dialect.py.
   const bool nk = matmul_rhs_nk();
   const double scale = std::ldexp(1.0, pos);
   std::vector<double> out(static_cast<size_t>(m * n), 0.0);

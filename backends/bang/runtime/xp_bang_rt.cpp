@@ -278,6 +278,41 @@ std::string describe(const void* p) {
   return buf;
 }
 
+// A pointer outside `space` that lies just past (or before) an object of it is most likely an out-of-bounds
+// pointer into that object rather than a pointer into the wrong space: say so. (Fault path only.)
+[[noreturn]] void wrong_space(int space, const void* p, const char* op, const char* what) {
+  const char* c = static_cast<const char*>(p);
+  const long long kNear = 1 << 16;
+  if (space == S_GDRAM) {
+    for (long long d = 1; d <= kNear; d *= 2) {
+      void* base = nullptr;
+      size_t size = 0;
+      const char* label = nullptr;
+      if (xp_gmem_lookup(c - d, &base, &size, &label) && xp_gmem_space(c - d) != XP_SPACE_HOST)
+        xp_fault("out-of-bounds", "%s: %s starts %lld bytes past the end of GDRAM buffer %s (%zu bytes)", op, what,
+                 (long long)(c - (static_cast<char*>(base) + size)), label, size);
+      if (xp_gmem_lookup(c + d, &base, &size, &label) && xp_gmem_space(c + d) != XP_SPACE_HOST)
+        xp_fault("out-of-bounds", "%s: %s starts %lld bytes before GDRAM buffer %s (%zu bytes)", op, what,
+                 (long long)(static_cast<char*>(base) - c), label, size);
+    }
+  } else if (space >= S_NRAM && g.arena[space].lo && !g.arena[space].objs.empty()) {
+    // (a pointer to the start of an object of another space is that object: a genuine wrong-space operand)
+    int actual = space_of(p);
+    const Obj* own = actual >= S_NRAM ? find_obj(g.arena[actual], c) : nullptr;
+    if (own && own->lo == c)
+      xp_fault("memory-space", "%s: %s must be in %s, but it is %s", op, what, kSpaceNames[space], describe(p).c_str());
+    const Arena& a = g.arena[space];
+    const Obj& last = a.objs.back();
+    if (c >= a.hi && c - a.hi < kNear)
+      xp_fault("out-of-bounds", "%s: %s lies %lld bytes past the end of %s object '%s' (%zu bytes), the last %s object",
+               op, what, (long long)(c - (last.lo + last.size)), a.label, last.name.c_str(), last.size, a.label);
+    if (c < a.lo && a.lo - c <= kNear)
+      xp_fault("out-of-bounds", "%s: %s lies %lld bytes before %s object '%s', the first %s object", op, what,
+               (long long)(a.objs.front().lo - c), a.label, a.objs.front().name.c_str(), a.label);
+  }
+  xp_fault("memory-space", "%s: %s must be in %s, but it is %s", op, what, kSpaceNames[space], describe(p).c_str());
+}
+
 void check_async(const void* p, long long bytes, const char* op, const char* role, bool write) {
   const char* lo = static_cast<const char*>(p);
   const char* hi = lo + bytes;
@@ -345,6 +380,15 @@ void fiber_main() {
   // returning resumes g_sched through uc_link
 }
 
+// Out of line: getcontext "returns twice", which would pessimize (and warn about) the caller's locals.
+__attribute__((noinline)) void make_fiber(Fiber& f) {
+  getcontext(&f.ctx);
+  f.ctx.uc_stack.ss_sp = f.stack;
+  f.ctx.uc_stack.ss_size = kFiberStack;
+  f.ctx.uc_link = &g_sched;
+  makecontext(&f.ctx, fiber_main, 0);
+}
+
 void switch_to(Fiber* f) {
   g.cur = f;
   enter_core(f->phys_core, f->phys_cluster);
@@ -360,33 +404,45 @@ int bar_parties(int kind, const Fiber* f) {
   return xpb_task.core_dim * xpb_task.cluster_dim;
 }
 
+// Every fiber is blocked or finished: name each barrier that waits, and the cores it waits for.
 [[noreturn]] void report_deadlock() {
-  std::string who;
-  int shown = 0;
+  std::string msg;
+  std::vector<std::pair<int, int>> seen;
   for (Fiber* f : g_fibers) {
     if (f->state != F_BLOCKED) continue;
+    std::pair<int, int> key{f->bar_kind, f->bar_group};
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+    seen.push_back(key);
     int arrived = 0;
     for (auto& b : g_bars)
-      if (b.kind == f->bar_kind && b.group == f->bar_group) arrived = b.arrived;
-    if (shown++ < 8) {
-      char buf[400];
-      snprintf(buf, sizeof buf, "%scluster %d core %d (taskId %d) waits in %s at %s:%d (%d of %d arrived)",
-               who.empty() ? "" : "; ", f->task.cluster_id, f->task.core_id, f->task.task_id, f->bar_name,
-               f->bar_loc.file, f->bar_loc.line, arrived, bar_parties(f->bar_kind, f));
-      who += buf;
+      if (b.kind == key.first && b.group == key.second) arrived = b.arrived;
+    char buf[300];
+    snprintf(buf, sizeof buf, "%s%s at %s:%d waits for %d cores but only %d arrived; the cores that do not arrive:",
+             msg.empty() ? "" : "; ", f->bar_name, f->bar_loc.file, f->bar_loc.line, bar_parties(f->bar_kind, f),
+             arrived);
+    msg += buf;
+    int listed = 0;
+    for (Fiber* o : g_fibers) {
+      bool party = key.first == XPB_BAR_ALL || o->task.cluster_id == key.second;
+      bool waiting_here = o->state == F_BLOCKED && o->bar_kind == key.first && o->bar_group == key.second;
+      if (!party || waiting_here) continue;
+      if (listed++ == 6) {
+        msg += " ...";
+        break;
+      }
+      const char* sep = listed > 1 ? ", " : " ";
+      if (o->state == F_DONE)
+        snprintf(buf, sizeof buf, "%scluster %d core %d (taskId %d, finished)", sep, o->task.cluster_id,
+                 o->task.core_id, o->task.task_id);
+      else
+        snprintf(buf, sizeof buf, "%scluster %d core %d (taskId %d, waits in %s at %s:%d)", sep, o->task.cluster_id,
+                 o->task.core_id, o->task.task_id, o->bar_name, o->bar_loc.file, o->bar_loc.line);
+      msg += buf;
     }
   }
-  std::string done;
-  for (Fiber* f : g_fibers)
-    if (f->state == F_DONE) {
-      char buf[96];
-      snprintf(buf, sizeof buf, "%scluster %d core %d", done.empty() ? "" : ", ", f->task.cluster_id, f->task.core_id);
-      done += buf;
-    }
   g.in_kernel = false;
   g.op = nullptr;
-  xp_fault("deadlock", "a barrier is never reached by all its cores: %s%s%s", who.c_str(),
-           done.empty() ? "" : "; finished without reaching it: ", done.c_str());
+  xp_fault("deadlock", "a barrier is never reached by all its cores: %s", msg.c_str());
 }
 
 void run_job_cooperative(std::vector<Fiber*>& fibers) {
@@ -441,8 +497,6 @@ const char* type_name(int n) {
 }  // namespace
 
 // ---------------------------------------------------------------- init, facts, spaces
-const char* space_name(int s) { return s >= 0 && s <= 5 ? kSpaceNames[s] : "?"; }
-
 void ensure_init() {
   if (g.inited) return;
   g.inited = true;
@@ -451,10 +505,10 @@ void ensure_init() {
   const char* e;
   g.check = check_level((e = getenv("XP_BANG_CHECK")) && *e ? e : g.f.default_check);
   g.poison = (e = getenv("XP_BANG_POISON")) && *e && strcmp(e, "0");
-  if ((e = getenv("XP_BANG_MATMUL_RHS")) && *e) {
-    if (!strcmp(e, "nk")) g.rhs_nk = true;
-    else if (strcmp(e, "kn")) xp_fault("invalid-argument", "XP_BANG_MATMUL_RHS must be kn or nk (got '%s')", e);
-  }
+  e = getenv("XP_BANG_MATMUL_RHS");
+  if (!e || !*e) e = g.f.matmul_rhs_default;
+  if (!strcmp(e, "nk")) g.rhs_nk = true;
+  else if (strcmp(e, "kn")) xp_fault("invalid-argument", "XP_BANG_MATMUL_RHS must be kn or nk (got '%s')", e);
   if ((e = getenv("XP_BANG_NRAM")) && *e) g.f.nram = parse_bytes(e, "XP_BANG_NRAM");
   if ((e = getenv("XP_BANG_WRAM")) && *e) g.f.wram = parse_bytes(e, "XP_BANG_WRAM");
   if ((e = getenv("XP_BANG_SRAM")) && *e) g.f.sram = parse_bytes(e, "XP_BANG_SRAM");
@@ -532,8 +586,7 @@ void need_count(long long n, const char* op, const char* what) {
 
 void need(int space, const void* p, long long bytes, const char* op, const char* role, bool write) {
   int s = space_of(p);
-  if (s != space)
-    xp_fault("memory-space", "%s: %s must be in %s, but it is %s", op, role, kSpaceNames[space], describe(p).c_str());
+  if (s != space) wrong_space(space, p, op, role);
   const char* c = static_cast<const char*>(p);
   if (s == S_GDRAM) {
     void* base = nullptr;
@@ -574,10 +627,7 @@ void soft(int rule, const char* op, const char* fmt, ...) {
   if (std::find(g.warned.begin(), g.warned.end(), key) != g.warned.end()) return;
   g.warned.push_back(key);
   if (++g.warnings > 16) return;
-  char ctx[256] = "";
-  context_hook(ctx, sizeof ctx);
-  xp_warn(rules[rule], "%s: %s [%s]%s", op, msg, ctx,
-          g.warnings == 16 ? " (further soft-rule warnings are not shown)" : "");
+  xp_warn(rules[rule], "%s: %s%s", op, msg, g.warnings == 16 ? " (further soft-rule warnings are not shown)" : "");
 }
 
 void vec_align(const char* op, const void* p, long long bytes, const char* role) {
@@ -772,11 +822,7 @@ void launch(const Cfg& c, void (*thunk)(void*), void* closure, const void* kerne
         f.phys_core = pcore;
         f.phys_cluster = pcluster;
         f.pending.clear();
-        getcontext(&f.ctx);
-        f.ctx.uc_stack.ss_sp = f.stack;
-        f.ctx.uc_stack.ss_size = kFiberStack;
-        f.ctx.uc_link = &g_sched;
-        makecontext(&f.ctx, fiber_main, 0);
+        make_fiber(f);
         fptrs.push_back(&f);
       }
       if (g.f.cooperative) {
@@ -873,9 +919,11 @@ void check_side(int space, const char* base, long long size, long long s0, long 
   char role[96];
   snprintf(role, sizeof role, "%s (%s of %s)", dst ? "dst" : "src", dst ? "destination" : "source", dirname);
   int s = space_of(base + lo);
-  if (s != space)
-    xp_fault("memory-space", "%s: the %s says the %s is in %s, but it is %s", op, dirname,
-             dst ? "destination" : "source", kSpaceNames[space], describe(base + lo).c_str());
+  if (s != space) {
+    char what[160];
+    snprintf(what, sizeof what, "the %s of %s", dst ? "destination" : "source", dirname);
+    wrong_space(space, base + lo, op, what);
+  }
   need(space, base + lo, hi - lo, op, role, dst);
 }
 
