@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xpiler.backend import Backend, CompilerSpec
-from xpiler.exec.scan import blank_comments_and_strings, find_functions
+from xpiler.exec.scan import blank_comments_and_strings, blank_preprocessor, find_functions
 
 RUNTIME_DIR = Path(__file__).parent / "runtime"
 RUNTIME_SOURCE = "xp_simt.cpp"
@@ -42,19 +42,6 @@ _ALIGN_ATTR = re.compile(
 _SHARED = re.compile(r"\b__shared__\b")
 _NOINLINE = re.compile(r"\b__noinline__\b")
 _LAUNCH_BOUNDS = re.compile(r"\b__launch_bounds__\s*\(")
-
-
-def blank_preprocessor(text: str) -> str:
-    """Replace preprocessor lines (with their continuations) by spaces, keeping offsets."""
-    out = []
-    cont = False
-    for ln in text.split("\n"):
-        if cont or ln.lstrip().startswith("#"):
-            cont = ln.rstrip().endswith("\\")
-            out.append(" " * len(ln))
-        else:
-            out.append(ln)
-    return "\n".join(out)
 
 
 def _match_close(text: str, i: int, open_: str, close: str) -> int:

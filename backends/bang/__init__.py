@@ -18,10 +18,10 @@ Python-side adjustments, each keeping the line count:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
 from xpiler.backend import Backend, CompilerSpec
+from xpiler.exec.host import cpu_flags
 from xpiler.exec.scan import blank_comments_and_strings
 
 from .._simt import cpu_compiler
@@ -34,16 +34,6 @@ _ONCHIP = r"(?:__nram__|__wram__|__mlu_shared__|__ldram__)"
 _STATIC_BEFORE = re.compile(r"\b(?:static|const)\b(?=\s+(?:(?:static|const|volatile)\s+)*" + _ONCHIP + r"\b)")
 _ONCHIP_DECL = re.compile(r"\b" + _ONCHIP + r"\b")
 _ASM_SYNC = re.compile(r"\b(?:__asm__|asm)\s*(?:volatile|__volatile__)?\s*\(\s*\"\s*sync\s*;?\s*\"\s*\)")
-
-
-@lru_cache(maxsize=1)
-def _cpu_flags() -> frozenset[str]:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return frozenset()
-    m = re.search(r"^flags\s*:\s*(.*)$", text, re.M)
-    return frozenset(m.group(1).split()) if m else frozenset()
 
 
 def needs_cooperative(source: str) -> bool:
@@ -93,7 +83,7 @@ class BangBackend(Backend):
         # clang: g++ 12 drops the `section` attribute of static locals in templates (a __nram__ array in a
         # template function would silently not be NRAM).
         flags = ["-std=c++17", "-O2", "-fno-strict-aliasing", "-w"]
-        if "f16c" in _cpu_flags():
+        if "f16c" in cpu_flags():
             flags.append("-mf16c")
         return CompilerSpec(cpu_compiler(), tuple(flags))
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from xpiler.backend import Backend, CompilerSpec
+from xpiler.exec.host import cpu_flags
 
 _ISA_FLAGS = ("-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni", "-mfma")
 _NEEDED_CPU_FLAGS = ("avx512f", "avx512bw", "avx512vl", "avx512_vnni")
@@ -17,15 +18,7 @@ def cpu_has_vnni() -> bool:
     """True when this CPU (and OS) run AVX-512 VNNI code; XPILER_VNNI=simde forces the emulation."""
     if os.environ.get("XPILER_VNNI", "").lower() == "simde":
         return False
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
+    flags = cpu_flags()
     return all(f in flags for f in _NEEDED_CPU_FLAGS)
 
 

@@ -58,7 +58,8 @@ def blank_comments_and_strings(src: str, *, keep_strings: bool = False) -> str:
     return "".join(out)
 
 
-def _blank_preprocessor(src: str) -> str:
+def blank_preprocessor(src: str) -> str:
+    """Replace preprocessor lines (with their continuations) by spaces, keeping offsets."""
     lines = src.split("\n")
     res = []
     cont = False
@@ -73,7 +74,7 @@ def _blank_preprocessor(src: str) -> str:
 
 def find_functions(source: str) -> list[FunctionInfo]:
     """Top-level function definitions in source order."""
-    text = _blank_preprocessor(blank_comments_and_strings(source, keep_strings=True))
+    text = blank_preprocessor(blank_comments_and_strings(source, keep_strings=True))
     funcs: list[FunctionInfo] = []
     extern_c_depths: set[int] = set()
     depth = 0
