@@ -393,6 +393,19 @@ def test_nram_capacity_overflow():
     fault(src, vadd_args(), kind="capacity", match="MLU370 NRAM holds 768 KiB")
 
 
+@pytest.mark.parametrize(
+    "decl, message",
+    [
+        ("__wram__ float big[300 * 1024];", "MLU370 WRAM holds 1 MiB per core"),
+        ("__mlu_shared__ float big[1100 * 1024];", "MLU370 SRAM holds 4 MiB per cluster"),
+    ],
+)
+def test_wram_and_sram_capacity_overflow(decl, message):
+    src = VADD.replace("NN", "1000").replace("__nram__ float ta[TILE];", decl + "\n__nram__ float ta[TILE];")
+    src = src.replace("__bang_add(ta, ta, tb, n);", "__bang_add(ta, ta, tb, n); big[0] = ta[0];")
+    fault(src, vadd_args(), kind="capacity", match=message)
+
+
 def test_out_of_bounds_intrinsic_count():
     src = VADD.replace("NN", "1000").replace("__bang_add(ta, ta, tb, n)", "__bang_add(ta, ta, tb, 65)")
     fault(src, vadd_args(), kind="out-of-bounds", match="of NRAM object 'ta', which has 256 bytes")
