@@ -44,20 +44,6 @@ _NOINLINE = re.compile(r"\b__noinline__\b")
 _LAUNCH_BOUNDS = re.compile(r"\b__launch_bounds__\s*\(")
 
 
-def _match_close(text: str, i: int, open_: str, close: str) -> int:
-    """Index of the bracket closing the one at `i` (or -1)."""
-    depth = 0
-    for j in range(i, len(text)):
-        c = text[j]
-        if c == open_:
-            depth += 1
-        elif c == close:
-            depth -= 1
-            if depth == 0:
-                return j
-    return -1
-
-
 def _first_argument(text: str, open_paren: int) -> str | None:
     """The first top-level argument of the call whose '(' is at `open_paren`."""
     depth = 0
@@ -87,32 +73,15 @@ class KernelSpan:
 def kernel_spans(source: str, qualifiers: tuple[str, ...]) -> list[KernelSpan]:
     """Kernel definitions (functions whose declaration carries one of `qualifiers`) with their offsets."""
     masked = blank_preprocessor(blank_comments_and_strings(source))
-    line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
     spans = []
     for fn in find_functions(source):
         if not any(re.search(rf"\b{re.escape(q)}\b", fn.qualifiers) for q in qualifiers):
             continue
-        start = line_starts[fn.line - 1]
-        m = re.compile(rf"\b{re.escape(fn.name)}\s*\(").search(masked, start)
-        if not m:
-            continue
-        close = _match_close(masked, m.end() - 1, "(", ")")
-        body_open = masked.find("{", close)
-        if close < 0 or body_open < 0:
-            continue
-        body_close = _match_close(masked, body_open, "{", "}")
-        if body_close < 0:
-            continue
-        head = m.start()
-        while head > 0 and masked[head - 1] not in ";{}":
-            head -= 1
-        while head < m.start() and masked[head].isspace():
-            head += 1
         bounds = "0"
-        lb = _LAUNCH_BOUNDS.search(masked, head, m.start())
+        lb = _LAUNCH_BOUNDS.search(masked, fn.start, fn.name_pos)
         if lb:
             bounds = _first_argument(masked, lb.end() - 1) or "0"
-        spans.append(KernelSpan(fn.name, head, m.start(), body_open, body_close, bounds))
+        spans.append(KernelSpan(fn.name, fn.start, fn.name_pos, fn.body_open, fn.body_close, bounds))
     return spans
 
 

@@ -31,3 +31,16 @@ def test_launch_rewrite_keeps_lines_and_comments():
 
 def test_launch_rewrite_template_kernel():
     assert rewrite_launches("k<float, 4><<<g, b, 0, s>>>(x);") == "xp_launch(k<float, 4>, g, b, 0, s)(x);"
+
+
+def test_braces_in_strings_and_offsets():
+    src = 'extern "C" void f(char* s) { const char* t = "}{"; s[0] = t[0]; }\nvoid g() { }\n'
+    fns = find_functions(src)
+    assert [f.name for f in fns] == ["f", "g"]
+    f = fns[0]
+    assert src[f.start : f.start + 10] == 'extern "C"' and src[f.name_pos] == "f"
+    assert src[f.body_open] == "{" and src[f.body_close] == "}" and src[f.body_close + 1] == "\n"
+
+
+def test_call_statement_is_not_a_definition():
+    assert find_functions("x = f(a) { }\n") == []

@@ -8,9 +8,11 @@ through a file, and the program runs in a subprocess with time and memory limits
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -116,9 +118,16 @@ def _translation_unit(source: str, backend, fn: FunctionInfo, kernel: bool, file
 
 @lru_cache(maxsize=512)
 def _signature(path: Path) -> str:
+    """The entry's signature, asked of the program once and kept beside it in the build cache."""
+    sig_file = path.with_name("signature")
+    if sig_file.exists():
+        return sig_file.read_text().strip()
     r = run_limited([str(path), "--signature"], timeout=30, memory_mb=DEFAULT_MEMORY_MB)
     if r.returncode != 0:
         raise CompileError(f"compiled program does not report its signature: {r.stderr.strip()[:500]}")
+    tmp = sig_file.with_name(f"signature.{os.getpid()}.tmp")
+    tmp.write_text(r.stdout)
+    os.replace(tmp, sig_file)
     return r.stdout.strip()
 
 
@@ -220,9 +229,6 @@ def execute(
     memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> RunResult:
     """Run a compiled program once with positional `args`."""
-    import os
-    import time
-
     launch_text = ""
     if program.kernel:
         text = launch or program.default_launch

@@ -23,6 +23,10 @@ class FunctionInfo:
     line: int  # 1-based line of the name
     extern_c: bool
     static: bool
+    start: int = 0  # offset of the declaration's first token (template <...>, extern "C", __global__, ...)
+    name_pos: int = 0  # offset of the name
+    body_open: int = 0  # offset of the body's '{'
+    body_close: int = 0  # offset of the matching '}'
 
 
 def blank_comments_and_strings(src: str, *, keep_strings: bool = False) -> str:
@@ -74,14 +78,17 @@ def blank_preprocessor(src: str) -> str:
 
 def find_functions(source: str) -> list[FunctionInfo]:
     """Top-level function definitions in source order."""
+    # Structure (braces, semicolons) is read with strings blanked, so "{" in a literal is no brace;
+    # qualifiers are read with strings kept, so `extern "C"` stays visible. Offsets agree in both.
+    code = blank_preprocessor(blank_comments_and_strings(source))
     text = blank_preprocessor(blank_comments_and_strings(source, keep_strings=True))
     funcs: list[FunctionInfo] = []
     extern_c_depths: set[int] = set()
     depth = 0
     stmt_start = 0  # start of the current top-level declaration
-    i, n = 0, len(text)
+    i, n = 0, len(code)
     while i < n:
-        c = text[i]
+        c = code[i]
         if c == ";":
             stmt_start = i + 1
         elif c == "}":
@@ -89,25 +96,24 @@ def find_functions(source: str) -> list[FunctionInfo]:
             extern_c_depths.discard(depth + 1)
             stmt_start = i + 1
         elif c == "{":
-            head = text[stmt_start:i]
-            head_s = head.strip()
+            head_s = text[stmt_start:i].strip()
             if re.fullmatch(r'extern\s+"C"', head_s) or re.match(r"namespace\b", head_s):
                 depth += 1
                 if head_s.startswith("extern"):
                     extern_c_depths.add(depth)
                 stmt_start = i + 1
             else:
-                fn = _function_from_head(source, text, stmt_start, i, bool(extern_c_depths))
-                if fn is not None:
-                    funcs.append(fn)
                 # skip the body
                 j, d = i + 1, 1
                 while j < n and d:
-                    if text[j] == "{":
+                    if code[j] == "{":
                         d += 1
-                    elif text[j] == "}":
+                    elif code[j] == "}":
                         d -= 1
                     j += 1
+                fn = _function_from_head(source, text, stmt_start, i, j - 1, bool(extern_c_depths))
+                if fn is not None:
+                    funcs.append(fn)
                 i = j
                 stmt_start = j
                 continue
@@ -115,7 +121,9 @@ def find_functions(source: str) -> list[FunctionInfo]:
     return funcs
 
 
-def _function_from_head(source: str, text: str, start: int, brace: int, in_extern_c: bool) -> FunctionInfo | None:
+def _function_from_head(
+    source: str, text: str, start: int, brace: int, close: int, in_extern_c: bool
+) -> FunctionInfo | None:
     head = text[start:brace]
     # the parameter list is the last balanced (...) group of the head, followed only by qualifiers
     end = head.rfind(")")
@@ -141,10 +149,9 @@ def _function_from_head(source: str, text: str, start: int, brace: int, in_exter
         return None
     name = m.group(1)
     quals = before[: m.start()].strip()
-    # a name preceded by '=' or '(' is not a function definition (e.g. a lambda or an initializer)
-    if quals.endswith(("=", ",", "(")) or not quals and name not in ("main",):
-        if not quals:
-            return None
+    # no return type (a call statement) or a name after '=', ',' or '(' is not a function definition
+    if not quals or quals.endswith(("=", ",", "(")):
+        return None
     params = head[j + 1 : end]
     line = source.count("\n", 0, start + m.start()) + 1
     extern_c = in_extern_c or bool(re.search(r'extern\s+"C"', quals))
@@ -155,4 +162,8 @@ def _function_from_head(source: str, text: str, start: int, brace: int, in_exter
         line=line,
         extern_c=extern_c,
         static=bool(re.search(r"\bstatic\b", quals)),
+        start=start + len(head) - len(head.lstrip()),
+        name_pos=start + m.start(),
+        body_open=brace,
+        body_close=close,
     )
