@@ -51,6 +51,39 @@ class Backend:
     description: str = ""
     extra: dict = field(default_factory=dict)
 
+    # Import path of the backend's package (`xpiler.backends.cuda`); set by the registry on load.
+    package: str = ""
+
+    # ------------------------------------------------------------------ language and catalogue
+    def language(self):
+        """The dialect's `LanguageFacts` (keywords, built-ins, spellings) from `<package>.dialect`."""
+        return self._submodule("dialect").LANGUAGE
+
+    def catalogue(self):
+        """The dialect's intrinsic `Catalogue` from `<package>.intrinsics` (empty when it has none)."""
+        from xpiler.ir.intrinsic import Catalogue
+
+        try:
+            mod = self._submodule("intrinsics")
+        except ModuleNotFoundError:
+            return Catalogue(self.name, [])
+        return mod.CATALOGUE
+
+    def parse(self, text: str, path: str | None = None):
+        """Lift `text` of this dialect into an IR `Module` (the backend's `parser.parse`)."""
+        return self._submodule("parser").parse(text, path)
+
+    def emit(self, module) -> str:
+        """Write the IR `module` as source text of this dialect (the backend's `printer.emit`)."""
+        return self._submodule("printer").emit(module)
+
+    def _submodule(self, name: str):
+        import importlib
+
+        if not self.package:
+            raise RuntimeError(f"backend {self.name!r} has no package set (load it through xpiler.registry)")
+        return importlib.import_module(f"{self.package}.{name}")
+
     # ------------------------------------------------------------------ hooks
     def compiler(self, source: str) -> CompilerSpec:
         """The CPU compiler for this source (may depend on the machine, e.g. VNNI vs SIMDe)."""

@@ -30,6 +30,16 @@ CODE_TO_NAME = {code: name for name, (code, _) in _TABLE.items()}
 NAMES = tuple(_TABLE)
 
 
+_SIZES = {"void": 0, "bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "float16": 2, "bfloat16": 2,
+          "int32": 4, "uint32": 4, "float32": 4, "int64": 8, "uint64": 8, "float64": 8,
+          "size_t": 8, "ptrdiff_t": 8, "char": 1}
+
+
+def itemsize(name: str) -> int:
+    """Bytes per element of dtype `name` (also the C types size_t, ptrdiff_t, char of the IR)."""
+    return _SIZES[name]
+
+
 def code_of(name: str) -> int:
     return _TABLE[name][0]
 

@@ -31,6 +31,8 @@ def get_backend(name: str):
         raise BadInput(f"unknown dialect {name!r}; known dialects: {known}")
     try:
         backend = eps[name].load()
+        if not backend.package:
+            backend.package = eps[name].module
     except Exception as e:  # a broken plugin must not look like a missing one
         raise BadInput(f"dialect {name!r} is installed but failed to load ({type(e).__name__}: {e})") from e
     return backend

@@ -190,3 +190,44 @@ if __name__ == "__main__":  # print the -D flags, e.g. for a manual g++/clang++ 
     import sys
 
     print(" ".join(shlex.quote(f) for f in cflags(generation(sys.argv[1] if len(sys.argv) > 1 else None))))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Language facts for the frontend and the printer (keywords, built-ins, barriers, spellings).
+
+from xpiler.ir.dialect import C_MATH, LanguageFacts  # noqa: E402
+from xpiler.ir.nodes import BarrierScope, FuncKind  # noqa: E402
+from xpiler.ir.types import Scope  # noqa: E402
+
+LANGUAGE = LanguageFacts(
+    name="bang",
+    # cncc defines these as attributes; the frontend does the same before parsing.
+    attribute_keywords={
+        "__mlu_global__": "mlu_global", "__mlu_entry__": "mlu_entry", "__mlu_func__": "mlu_func",
+        "__mlu_device__": "mlu_device", "__mlu_host__": "mlu_host", "__nram__": "nram", "__wram__": "wram",
+        "__mlu_shared__": "mlu_shared", "__ldram__": "ldram", "__mlu_const__": "mlu_const",
+    },
+    func_qualifiers={"mlu_global": FuncKind.KERNEL, "mlu_entry": FuncKind.KERNEL, "mlu_func": FuncKind.DEVICE,
+                     "mlu_device": FuncKind.DEVICE, "mlu_host": FuncKind.HOST},
+    scope_qualifiers={"nram": Scope.NRAM, "wram": Scope.WRAM, "mlu_shared": Scope.SRAM, "ldram": Scope.LDRAM,
+                      "mlu_device": Scope.GLOBAL, "mlu_const": Scope.CONSTANT},
+    scope_spelling={Scope.NRAM: "__nram__", Scope.WRAM: "__wram__", Scope.SRAM: "__mlu_shared__",
+                    Scope.LDRAM: "__ldram__", Scope.GLOBAL: "__mlu_device__", Scope.CONSTANT: "__mlu_const__",
+                    Scope.LOCAL: "", Scope.HOST: ""},
+    kernel_spelling="__mlu_global__",
+    device_spelling="__mlu_func__",
+    builtins={"taskId": "task", "taskIdX": "task.x", "taskIdY": "task.y", "taskIdZ": "task.z",
+              "taskDim": "dim:task", "taskDimX": "dim:task.x", "taskDimY": "dim:task.y", "taskDimZ": "dim:task.z",
+              "clusterId": "cluster", "clusterDim": "dim:cluster", "coreId": "core", "coreDim": "dim:core"},
+    barriers={"__sync_cluster": BarrierScope.CLUSTER, "__sync_all": BarrierScope.ALL,
+              "__sync_all_ipu": BarrierScope.ALL, "__sync": BarrierScope.CORE},
+    host_api_prefixes=("cnrt", "cnrtQueue"),
+    math=C_MATH,
+    intrinsic_prefixes=("__bang_", "__memcpy", "__memset", "__nramset", "__gdramset", "__sramset", "__ldramset",
+                        "__float2", "__half2", "__int2", "__cn_"),
+    dtype_spelling={"float16": "half", "bfloat16": "bfloat16_t"},
+    named_types=frozenset({"cnrtDim3_t", "cnrtQueue_t", "cnrtFunctionType_t", "cnrtRet_t", "mluMemcpyDirection_t",
+                           "cnrtNotifier_t"}),
+    default_includes=("bang.h",),
+    triple_chevron=True,
+)
