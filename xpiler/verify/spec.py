@@ -28,7 +28,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -801,8 +801,10 @@ def iter_corpus(root: str | Path | None = None, *, dialects: Sequence[str] | Non
                 yield CorpusItem(spec, d, case)
 
 
-def run_case(spec: Spec, dialect: str, case: int = 0, *, seed: int = 0, **run_options) -> CaseReport:
-    """Materialize, run on the local executor and check one case. Executor errors propagate."""
+def run_case(spec: Spec, dialect: str, case: int = 0, *, seed: int = 0,
+             transform: Callable[[str], str] | None = None, **run_options) -> CaseReport:
+    """Materialize, run on the local executor and check one case. Executor errors propagate.
+    `transform` rewrites the case's source text before it runs (the IR round trip uses it)."""
     from xpiler.exec import run_kernel  # imported late: the spec loader itself needs no executor
 
     ds = spec.dialect(dialect)
@@ -812,7 +814,10 @@ def run_case(spec: Spec, dialect: str, case: int = 0, *, seed: int = 0, **run_op
         options.setdefault("entry", ds.entry)
     if ds.launch is not None:
         options.setdefault("launch", ds.launch)
-    res = run_kernel(spec.source(dialect, case), dialect, args=args, filename=ds.file, **options)
+    source = spec.source(dialect, case)
+    if transform is not None:
+        source = transform(source)
+    res = run_kernel(source, dialect, args=args, filename=ds.file, **options)
     return spec.check(dialect, case, args, res.outputs)
 
 
