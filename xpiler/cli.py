@@ -2,6 +2,8 @@
 
     xpiler run FILE [--dialect D] --inputs IN.npz --output OUT.npz [--entry NAME] [--launch SPEC]
     xpiler check FILE [--dialect D]          compile with the real compiler (gcc -Wall, nvcc, hipcc)
+    xpiler parse FILE [--dialect D] [--emit | --dump] [--json] [-o OUT]
+                                             lift into the IR; print it back, dump it, or report opaque nodes
     xpiler dialects                          list the installed dialects
 
 Exit codes: 0 ok, 2 bad input, 3 compile error, 4 runtime fault (DESIGN.md).
@@ -106,6 +108,60 @@ def cmd_check(ns: argparse.Namespace) -> int:
     return 0 if res.ok else CompileError.exit_code
 
 
+def _write_atomic(path: str, text: str) -> None:
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".xpiler-", dir=d)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def cmd_parse(ns: argparse.Namespace) -> int:
+    import json
+    import time
+
+    from xpiler.ir.stats import opaque_report
+    from xpiler.lang import emit, parse
+
+    source = _read_source(ns.file)
+    dialect = ns.dialect or dialect_for_path(ns.file, source)
+    t0 = time.perf_counter()
+    module = parse(source, dialect, path=ns.file)
+    parse_s = time.perf_counter() - t0
+    if ns.output and os.path.abspath(ns.output) == os.path.abspath(ns.file):
+        raise BadInput("refusing to write the output over the source file", file=ns.output)
+    if ns.emit or ns.dump:
+        if ns.emit:
+            text = emit(module, dialect)
+        else:
+            from xpiler.ir.dump import dump
+
+            text = dump(module)
+        if not text.endswith("\n"):
+            text += "\n"
+        if ns.output:
+            _write_atomic(ns.output, text)
+        else:
+            sys.stdout.write(text)
+        return 0
+    report = opaque_report(module)
+    report.update(file=ns.file, dialect=dialect, parse_ms=round(parse_s * 1e3, 2),
+                  functions=[f.name for f in module.funcs() if not f.is_declaration])
+    if ns.json:
+        print(json.dumps(report, indent=2, default=str))
+    else:
+        funcs = ", ".join(report["functions"]) or "none"
+        print(f"{ns.file} ({dialect}): {funcs}; {report['statements']} statements, "
+              f"{report['opaque_statements']} opaque statements, {report['opaque_expressions']} opaque expressions; "
+              f"parsed in {parse_s * 1e3:.1f} ms")
+    return 0
+
+
 def cmd_corpus(ns: argparse.Namespace) -> int:
     import json
 
@@ -181,6 +237,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.add_argument("--dialect")
     c.set_defaults(func=cmd_check)
+    pa = sub.add_parser("parse", help="lift a kernel into the IR: report opaque nodes, print it back or dump it")
+    pa.add_argument("file")
+    pa.add_argument("--dialect", help="source dialect (default: from the extension)")
+    g = pa.add_mutually_exclusive_group()
+    g.add_argument("--emit", action="store_true", help="print the IR back as source with the dialect's printer")
+    g.add_argument("--dump", action="store_true", help="print the readable IR dump")
+    pa.add_argument("--json", action="store_true", help="report as JSON")
+    pa.add_argument("-o", "--output", help="write --emit/--dump output here (atomically) instead of stdout")
+    pa.set_defaults(func=cmd_parse)
+
     k = sub.add_parser("corpus", help="verify corpus kernels on the executors against their numpy references")
     k.add_argument("--root", default=None, help="corpus folder (default: benchmarks/corpus of this checkout)")
     k.add_argument("--ops", nargs="+", help="operators (folder names); default all")

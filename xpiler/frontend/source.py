@@ -1,0 +1,147 @@
+"""Source text before the grammar sees it: input validation, dialect keywords -> GNU attributes, and
+the offset map that takes every position in the rewritten text back to the original.
+
+Why rewrite at all: tree-sitter-cuda is a C++ grammar with CUDA's own keywords; BANG's `__nram__` or
+`__mlu_global__` (and CUDA's `__align__(n)`) are macros in their vendors' headers that expand to GNU
+attributes. Doing the same expansion here lets one grammar parse all five dialects, and the lifter reads
+the qualifiers back from `attribute_specifier` nodes. Comments and string / character literals are never
+touched.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from xpiler.frontend.errors import bad_input
+
+MAX_BYTES = 2 * 1024 * 1024  # larger inputs are rejected before parsing (kernels are a few KiB)
+
+# Things the keyword scan must skip over whole: comments, string and character literals.
+_SKIP = re.compile(rb'//[^\n]*|/\*.*?(?:\*/|\Z)|"(?:\\.|[^"\\\n])*"?|\'(?:\\.|[^\'\\\n])*\'?', re.DOTALL)
+_IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def validate(text: str | bytes, path: str | None) -> bytes:
+    """The UTF-8 bytes of `text`, or BadInput when it is not source text we should try to parse."""
+    if isinstance(text, (bytes, bytearray)):
+        if len(text) > MAX_BYTES:
+            raise bad_input(_too_big(len(text)), path, 1, 1)
+        data = bytes(text)
+        if b"\x00" in data:
+            raise _binary(data, data.index(b"\x00"), path)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _binary(data, e.start, path) from None
+        return data
+    if not isinstance(text, str):
+        raise bad_input(f"expected source text, got {type(text).__name__}", path)
+    if len(text) > MAX_BYTES:  # characters >= bytes / 4: cheap early reject before encoding
+        raise bad_input(_too_big(len(text)), path, 1, 1)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise _binary(text[: e.start].encode("utf-8", "replace"), e.start, path) from None
+    if len(data) > MAX_BYTES:
+        raise bad_input(_too_big(len(data)), path, 1, 1)
+    if b"\x00" in data:
+        raise _binary(data, data.index(b"\x00"), path)
+    return data
+
+
+def check_not_empty(data: bytes, path: str | None) -> None:
+    if not data.strip():
+        raise bad_input("empty input: no source text", path, 1, 1)
+
+
+def _too_big(n: int) -> str:
+    return f"input is {n} bytes; the frontend accepts at most {MAX_BYTES} bytes ({MAX_BYTES // (1024 * 1024)} MiB)"
+
+
+def _binary(data: bytes, at: int, path: str | None):
+    line = data.count(b"\n", 0, at) + 1
+    col = at - (data.rfind(b"\n", 0, at) + 1) + 1
+    return bad_input("binary data, not source text (NUL byte or invalid UTF-8)", path, line, col)
+
+
+class OffsetMap:
+    """Maps byte offsets of the rewritten text to (line, col) of the original. `pieces` are
+    (new_start, orig_start, verbatim) in increasing order; inside a non-verbatim piece every offset maps
+    to the start of the keyword it replaced."""
+
+    def __init__(self, original: bytes, pieces: list[tuple[int, int, bool]]) -> None:
+        self.original = original
+        self._starts = [p[0] for p in pieces]
+        self._pieces = pieces
+        self._lines = [0] + [m.end() for m in re.finditer(rb"\n", original)]
+
+    def orig_offset(self, new: int) -> int:
+        i = bisect.bisect_right(self._starts, new) - 1
+        if i < 0:
+            return new
+        ns, os_, verbatim = self._pieces[i]
+        return os_ + (new - ns) if verbatim else os_
+
+    def line_col(self, new: int) -> tuple[int, int]:
+        """1-based line and column (in characters) of rewritten offset `new` in the original text."""
+        off = min(self.orig_offset(new), len(self.original))
+        li = bisect.bisect_right(self._lines, off) - 1
+        start = self._lines[li]
+        col = len(self.original[start:off].decode("utf-8", "replace")) + 1
+        return li + 1, col
+
+
+def rewrite_keywords(data: bytes, keywords: dict[str, str]) -> tuple[bytes, OffsetMap]:
+    """Replace each dialect keyword by its GNU attribute: `KW` -> `__attribute__((A))` and `KW(args)`
+    -> `__attribute__((A(args)))`. Returns the new text and its offset map."""
+    kw = {k.encode(): v.encode() for k, v in keywords.items()}
+    pieces: list[tuple[int, int, bool]] = [(0, 0, True)]
+    out: list[bytes] = []
+    new_len = 0
+    last = 0  # end of the original text already copied
+    pos = 0
+    n = len(data)
+    if kw:
+        pat = re.compile(_SKIP.pattern + rb"|" + _IDENT.pattern, re.DOTALL)
+        for m in pat.finditer(data):
+            word = m.group(0)
+            attr = kw.get(word)
+            if attr is None:
+                continue
+            start, end = m.start(), m.end()
+            args = b""
+            j = end
+            while j < n and data[j : j + 1] in (b" ", b"\t"):
+                j += 1
+            if j < n and data[j : j + 1] == b"(":
+                close = _match_paren(data, j)
+                if close is not None:
+                    args = data[j : close + 1]
+                    end = close + 1
+            repl = b"__attribute__((" + attr + args + b"))"
+            out.append(data[last:start])
+            new_len += start - last
+            pieces.append((new_len, start, False))
+            out.append(repl)
+            new_len += len(repl)
+            pieces.append((new_len, end, True))
+            last = end
+            pos = end
+    del pos
+    out.append(data[last:])
+    return b"".join(out), OffsetMap(data, pieces)
+
+
+def _match_paren(data: bytes, i: int) -> int | None:
+    """Index of the `)` matching the `(` at `i` (same line block; None when unbalanced)."""
+    depth = 0
+    for j in range(i, min(len(data), i + 4096)):
+        c = data[j]
+        if c == 40:
+            depth += 1
+        elif c == 41:
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
