@@ -320,12 +320,12 @@ class CStylePrinter(ExprPrinter):
         self.line(level, "}")
 
     def stmt_If(self, s: N.If, level: int) -> None:
-        self.line(level, f"if ({self.expr(s.cond)}) {{")
+        self.line(level, f"if {'constexpr ' if s.constexpr else ''}({self.expr(s.cond)}) {{")
         while True:
             self.body(s.then, level + 1)
-            if len(s.orelse) == 1 and isinstance(s.orelse[0], N.If):
+            if len(s.orelse) == 1 and isinstance(s.orelse[0], N.If) and s.orelse[0].constexpr == s.constexpr:
                 s = s.orelse[0]
-                self.line(level, f"}} else if ({self.expr(s.cond)}) {{")
+                self.line(level, f"}} else if {'constexpr ' if s.constexpr else ''}({self.expr(s.cond)}) {{")
                 continue
             if s.orelse:
                 self.line(level, "} else {")

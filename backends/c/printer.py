@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from xpiler.ir.dialect import GCC_FULL_UNROLL
 from xpiler.ir.nodes import Module
 
 from .._cstyle import CStylePrinter
@@ -14,10 +15,11 @@ from .dialect import LANGUAGE
 
 class CPrinter(CStylePrinter):
     language = LANGUAGE
-    # g++ -Wall warns about CUDA's `#pragma unroll`; GCC's own pragma needs a factor, and its largest
-    # (65534) is the usual way to say "fully".
+
+    # g++ -Wall warns about CUDA's `#pragma unroll`; GCC's own pragma needs a factor (GCC_FULL_UNROLL
+    # stands for "fully").
     def pragma(self, unroll: int | None) -> str:
-        return f"#pragma GCC unroll {unroll or 65534}"
+        return f"#pragma GCC unroll {unroll or GCC_FULL_UNROLL}"
 
 
 def emit(module: Module) -> str:

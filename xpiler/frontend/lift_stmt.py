@@ -38,6 +38,7 @@ from xpiler.ir.nodes import (
     Switch,
     While,
 )
+from xpiler.ir.dialect import GCC_FULL_UNROLL
 from xpiler.ir.types import Named, Scalar, Scope, Vector
 
 INT_DTYPES = {"int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "size_t", "ptrdiff_t",
@@ -92,14 +93,19 @@ class StmtLifter:
         if d is None or self.raw(d) != "#pragma" or arg is None:
             return False
         words = self.raw(arg).split(None, 1)
+        gcc = bool(words) and words[0] == "GCC"  # `#pragma GCC unroll N`, what g++ understands
+        if gcc:
+            words = words[1].split(None, 1) if len(words) > 1 else []
         if not words or words[0] != "unroll":
             return False
         if len(words) == 1:
-            return None
+            return False if gcc else None
         try:
-            return int(words[1].strip().strip("()"), 0)
+            n = int(words[1].strip().strip("()"), 0)
         except ValueError:
             return False
+        # GCC has no "full" spelling; its largest factor (GCC_FULL_UNROLL) is the idiom for it.
+        return None if gcc and n >= GCC_FULL_UNROLL else n
 
     def with_unroll(self, loop, factor):
         if isinstance(loop, For):
@@ -210,7 +216,8 @@ class StmtLifter:
         if alt is not None:
             inner = [c for c in alt.named_children if c.type != "comment"]
             orelse = self.block_body(inner[-1])
-        return If(cond, then, orelse, loc=loc)
+        constexpr = any(c.type == "constexpr" or (not c.is_named and self.raw(c) == "constexpr") for c in n.children)
+        return If(cond, then, orelse, constexpr=constexpr, loc=loc)
 
     # ------------------------------------------------------------------ expression statements
     def expr_stmts(self, e, loc) -> list:

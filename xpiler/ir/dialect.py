@@ -22,6 +22,9 @@ C_MATH = frozenset(
     fmax fmaxf fmin fminf fmod fmodf max min atan atanf atan2 atan2f asin asinf acos acosf sinh sinhf cosh
     coshf lrintf rintf nearbyintf isnan isinf signbit copysign copysignf fma fmaf""".split()
 )
+# `#pragma GCC unroll N` has no "fully" spelling; GCC's largest accepted factor is the idiom for it.
+GCC_FULL_UNROLL = 65534
+
 C_HOST_API = frozenset(
     "malloc calloc free memcpy memset memmove printf fprintf puts abort exit assert aligned_alloc".split()
 )

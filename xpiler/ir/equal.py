@@ -37,6 +37,12 @@ def _fields(cls: type) -> tuple[str, ...]:
     return got
 
 
+def _ignored(node: Any, name: str) -> bool:
+    """Fields that carry spelling only in this node: a Define's replacement text once its body is parsed
+    (the body is the meaning; the text keeps the author's parentheses, which no printer reproduces)."""
+    return name == "text" and isinstance(node, N.Define) and node.body is not None
+
+
 def _is_node(x: Any) -> bool:
     return dataclasses.is_dataclass(x) and not isinstance(x, type)
 
@@ -107,6 +113,8 @@ class _Matcher:
                 if name == binder:
                     self.bind(x, y)
                     continue
+                if _ignored(a, name) and _ignored(b, name):
+                    continue
                 if _is_node(x) or isinstance(x, (tuple, N.Sym)):
                     d = self.diff(x, y, f"{path}.{name}" if path else name)
                     if d is not None:
@@ -175,6 +183,8 @@ def _key(x: Any, bound: dict[N.Sym, int], count: list[int]) -> Any:
             if name == binder:
                 bound[v] = count[0]
                 count[0] += 1
+                out.append(None)
+            elif _ignored(x, name):
                 out.append(None)
             else:
                 out.append(_key(v, bound, count))

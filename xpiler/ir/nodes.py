@@ -355,9 +355,13 @@ class DoWhile(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class If(Stmt):
+    """`if (cond) then else orelse`; `constexpr` is C++17 `if constexpr` (the untaken branch of a template
+    instance is discarded, not compiled)."""
+
     cond: Expr
     then: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...] = ()
+    constexpr: bool = False
     loc: Loc | None = _loc()
 
 
