@@ -325,7 +325,7 @@ class ExprPrinter:
         if e.style == N.CastStyle.FUNCTIONAL and _IDENT.match(tn):
             return f"{tn}({self.expr(e.value)})", POSTFIX
         s = self.expr(e.value, UNARY)
-        if s[:1] in "-+*&!~":
+        if s[:1] in "-+*&!~" and not tn.endswith("*"):
             s = f"({s})"  # `(T)(-x)`: `(T)-x` reads as a subtraction when T could be a variable
         return f"({tn}){s}", UNARY
 
