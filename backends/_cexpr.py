@@ -22,7 +22,7 @@ import numpy as np
 from xpiler.errors import XpilerError
 from xpiler.ir import nodes as N
 from xpiler.ir import types as T
-from xpiler.ir.dialect import C_SCALARS, LanguageFacts
+from xpiler.ir.dialect import C_SCALARS, C_SPELLING, LanguageFacts
 
 
 class PrintError(XpilerError):
@@ -36,11 +36,6 @@ BIN_PREC = {"||": OR, "&&": AND, "|": BOR, "^": XOR, "&": BAND, "==": EQ, "!=": 
 _BITWISE = {"|", "^", "&", "<<", ">>"}
 _COMPARE = {"==", "!=", "<", "<=", ">", ">="}
 
-# Canonical dtype -> C/C++ name, used when neither the source spelling nor the dialect has one.
-C_NAMES = {"void": "void", "bool": "bool", "char": "char", "float32": "float", "float64": "double",
-           "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "uint16": "uint16_t", "int32": "int",
-           "uint32": "unsigned int", "int64": "int64_t", "uint64": "uint64_t", "size_t": "size_t",
-           "ptrdiff_t": "ptrdiff_t", "float16": "_Float16", "bfloat16": "__bf16"}
 _INT_LIMITS = {"int32": (-(2**31), "(-2147483647 - 1)"), "int64": (-(2**63), "(-9223372036854775807LL - 1)")}
 _SUFFIX = {"int32": "", "uint32": "u", "int64": "LL", "uint64": "ull"}
 _IDENT = re.compile(r"[A-Za-z_]\w*(::\w+)*$")
@@ -147,7 +142,7 @@ class ExprPrinter:
     def scalar_name(self, t: T.Scalar) -> str:
         if t.spelling and self.scalar_ok(t.spelling, t.dtype):
             return t.spelling
-        return self.language.dtype_spelling.get(t.dtype) or C_NAMES[t.dtype]
+        return self.language.dtype_spelling.get(t.dtype) or C_SPELLING[t.dtype]
 
     def _vector_ok(self, sp: str) -> bool:
         return sp in self.language.vector_types or sp in self.aliases

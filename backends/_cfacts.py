@@ -18,6 +18,8 @@ SIMT_FUNC_QUALIFIERS = {"__global__": FuncKind.KERNEL, "__device__": FuncKind.DE
 SIMT_SCOPE_QUALIFIERS = {"__shared__": Scope.SHARED, "__constant__": Scope.CONSTANT, "__device__": Scope.GLOBAL}
 SIMT_SCOPE_SPELLING = {Scope.SHARED: "__shared__", Scope.CONSTANT: "__constant__", Scope.GLOBAL: "__device__",
                        Scope.LOCAL: "", Scope.HOST: "", Scope.FRAGMENT: ""}
+SIMT_VECTOR_TYPES = {"float2": ("float32", 2), "float4": ("float32", 4), "half2": ("float16", 2),
+                     "int2": ("int32", 2), "int4": ("int32", 4), "__half2": ("float16", 2)}
 SIMT_BARRIERS = {"__syncthreads": BarrierScope.BLOCK, "__syncwarp": BarrierScope.WARP}
 SIMT_MATH = frozenset(
     """__expf __logf __sinf __cosf __powf __fdividef __frcp_rn __fsqrt_rn rsqrtf __saturatef __half2float

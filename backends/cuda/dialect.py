@@ -5,7 +5,7 @@ from __future__ import annotations
 from xpiler.ir.dialect import C_MATH, LanguageFacts
 
 from .._cfacts import (SIMT_ATTRIBUTE_KEYWORDS, SIMT_BARRIERS, SIMT_BUILTINS, SIMT_FUNC_QUALIFIERS, SIMT_MATH,
-                       SIMT_SCOPE_QUALIFIERS, SIMT_SCOPE_SPELLING)
+                       SIMT_SCOPE_QUALIFIERS, SIMT_SCOPE_SPELLING, SIMT_VECTOR_TYPES)
 
 LANGUAGE = LanguageFacts(
     name="cuda",
@@ -21,8 +21,7 @@ LANGUAGE = LanguageFacts(
     math=C_MATH | SIMT_MATH,
     intrinsic_prefixes=("wmma::", "nvcuda::wmma::"),
     dtype_spelling={"float16": "half", "bfloat16": "__nv_bfloat16"},
-    vector_types={"float2": ("float32", 2), "float4": ("float32", 4), "half2": ("float16", 2),
-                  "int2": ("int32", 2), "int4": ("int32", 4), "__half2": ("float16", 2)},
+    vector_types=dict(SIMT_VECTOR_TYPES),
     named_types=frozenset({"dim3", "cudaStream_t", "cudaError_t", "cudaEvent_t"}),
     default_includes=("cuda_runtime.h", "cuda_fp16.h", "mma.h"),
     warp_size=32,

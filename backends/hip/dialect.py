@@ -5,7 +5,7 @@ from __future__ import annotations
 from xpiler.ir.dialect import C_MATH, LanguageFacts
 
 from .._cfacts import (SIMT_ATTRIBUTE_KEYWORDS, SIMT_BARRIERS, SIMT_BUILTINS, SIMT_FUNC_QUALIFIERS, SIMT_MATH,
-                       SIMT_SCOPE_QUALIFIERS, SIMT_SCOPE_SPELLING)
+                       SIMT_SCOPE_QUALIFIERS, SIMT_SCOPE_SPELLING, SIMT_VECTOR_TYPES)
 
 LANGUAGE = LanguageFacts(
     name="hip",
@@ -21,8 +21,7 @@ LANGUAGE = LanguageFacts(
     math=C_MATH | SIMT_MATH,
     intrinsic_prefixes=("__builtin_amdgcn_",),
     dtype_spelling={"float16": "half", "bfloat16": "hip_bfloat16"},
-    vector_types={"float2": ("float32", 2), "float4": ("float32", 4), "half2": ("float16", 2),
-                  "int2": ("int32", 2), "int4": ("int32", 4), "__half2": ("float16", 2)},
+    vector_types=dict(SIMT_VECTOR_TYPES),
     named_types=frozenset({"dim3", "hipStream_t", "hipError_t", "hipEvent_t"}),
     default_includes=("hip/hip_runtime.h", "hip/hip_fp16.h"),
     warp_size=64,

@@ -12,17 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xpiler.frontend.context import named
-from xpiler.ir.dialect import C_SCALARS
+from xpiler.ir.dialect import C_SCALARS, VENDOR_SCALARS
 from xpiler.ir.types import Fragment, Named, Pointer, Scalar, Type, Vector
 
-VENDOR_SCALARS = {
-    "half": "float16", "__half": "float16", "__fp16": "float16", "_Float16": "float16", "float16_t": "float16",
-    "bfloat16_t": "bfloat16", "__nv_bfloat16": "bfloat16", "hip_bfloat16": "bfloat16", "__hip_bfloat16": "bfloat16",
-    "__bf16": "bfloat16", "bfloat16": "bfloat16", "float32_t": "float32", "float64_t": "float64",
-    # BANG C's own fixed-width spellings
-    "int8": "int8", "int16": "int16", "int32": "int32", "int64": "int64", "uint8": "uint8", "uint16": "uint16",
-    "uint32": "uint32", "uint64": "uint64",
-}
 FRAGMENT_USES = ("matrix_a", "matrix_b", "accumulator")
 LAYOUTS = ("row_major", "col_major")
 

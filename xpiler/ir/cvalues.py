@@ -14,15 +14,16 @@ from typing import Any
 
 import numpy as np
 
+from xpiler import dtypes
+
 # ----------------------------------------------------------------------------------------------------------
 # dtypes
 
-NUMPY_TYPES = {
-    "bool": np.bool_, "int8": np.int8, "uint8": np.uint8, "int16": np.int16, "uint16": np.uint16,
-    "int32": np.int32, "uint32": np.uint32, "int64": np.int64, "uint64": np.uint64, "float16": np.float16,
-    "float32": np.float32, "float64": np.float64, "size_t": np.uint64, "ptrdiff_t": np.int64, "char": np.int8,
-}
+# The executors' table (xpiler.dtypes), less the types the interpreter cannot compute with (void; bfloat16,
+# which numpy lacks), plus the C integer types the IR also names.
 _ALIAS = {"size_t": "uint64", "ptrdiff_t": "int64", "char": "int8"}
+NUMPY_TYPES = {name: dtypes.numpy_of(name).type for name in dtypes.NAMES if name not in ("void", "bfloat16")}
+NUMPY_TYPES.update({alias: NUMPY_TYPES[target] for alias, target in _ALIAS.items()})
 FLOATS = ("float16", "float32", "float64")  # in rank order
 INT_BITS = {"bool": 1, "int8": 8, "uint8": 8, "int16": 16, "uint16": 16, "int32": 32, "uint32": 32,
              "int64": 64, "uint64": 64}

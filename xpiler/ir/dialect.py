@@ -85,3 +85,23 @@ C_SCALARS: dict[str, str] = {
     "uint32_t": "uint32", "int64_t": "int64", "uint64_t": "uint64", "size_t": "size_t",
     "ptrdiff_t": "ptrdiff_t", "_Float16": "float16",
 }
+
+# Spellings of the vendors' scalar types, accepted by the frontend in every dialect (a kernel may use a
+# header's alias that its dialect's printer would not choose).
+VENDOR_SCALARS: dict[str, str] = {
+    "half": "float16", "__half": "float16", "__fp16": "float16", "_Float16": "float16", "float16_t": "float16",
+    "bfloat16_t": "bfloat16", "__nv_bfloat16": "bfloat16", "hip_bfloat16": "bfloat16", "__hip_bfloat16": "bfloat16",
+    "__bf16": "bfloat16", "bfloat16": "bfloat16", "float32_t": "float32", "float64_t": "float64",
+    # BANG C's own fixed-width spellings
+    "int8": "int8", "int16": "int16", "int32": "int32", "int64": "int64", "uint8": "uint8", "uint16": "uint16",
+    "uint32": "uint32", "uint64": "uint64",
+}
+
+# Canonical dtype -> the C/C++ name a printer writes when neither the source spelling nor the dialect's
+# `dtype_spelling` has one.
+C_SPELLING: dict[str, str] = {
+    "void": "void", "bool": "bool", "char": "char", "float32": "float", "float64": "double",
+    "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "uint16": "uint16_t", "int32": "int",
+    "uint32": "unsigned int", "int64": "int64_t", "uint64": "uint64_t", "size_t": "size_t",
+    "ptrdiff_t": "ptrdiff_t", "float16": "_Float16", "bfloat16": "__bf16",
+}
