@@ -25,7 +25,7 @@ from xpiler.ir import nodes as N
 from xpiler.ir import types as T
 from xpiler.ir.dialect import LanguageFacts
 
-from ._cexpr import ExprPrinter, PrintError, _balanced_parens
+from ._cexpr import REL, ExprPrinter, PrintError, _balanced_parens
 
 __all__ = ["CStylePrinter", "PrintError"]
 
@@ -368,7 +368,9 @@ class CStylePrinter(ExprPrinter):
         vt = self.type_name(s.var_type) if s.var_type is not None else "int"
         one = isinstance(s.step, N.Const) and s.step.value == 1 and not isinstance(s.step.value, bool)
         step = f"++{v}" if one else f"{v} += {self.expr(s.step)}"
-        self.braced(level, f"for ({vt} {v} = {self.expr(s.start)}; {v} < {self.expr(s.stop)}; {step})", s.body)
+        # the bound is the right operand of `<`: a ?: or comparison there needs parentheses
+        self.braced(level, f"for ({vt} {v} = {self.expr(s.start)}; {v} < {self.expr(s.stop, REL + 1)}; {step})",
+                    s.body)
 
     def stmt_CFor(self, s: N.CFor, level: int) -> None:
         if s.pragma:

@@ -11,12 +11,16 @@ Dialects: c, vnni (AVX-512 VNNI), cuda, hip, bang (Cambricon BANG C). Every dial
 from xpiler.errors import BadInput, CompileError, RuntimeFault, XpilerError
 from xpiler.exec import RunResult, compile_program, execute, run_kernel
 from xpiler.registry import DIALECTS, available_dialects, get_backend
+from xpiler.api import Result, TranslationFailed, transcompile
+
 
 __all__ = [
     "DIALECTS",
     "BadInput",
     "CompileError",
+    "Result",
     "RunResult",
+    "TranslationFailed",
     "RuntimeFault",
     "XpilerError",
     "available_dialects",
@@ -24,5 +28,6 @@ __all__ = [
     "execute",
     "get_backend",
     "run_kernel",
+    "transcompile",
 ]
 __version__ = "0.1.0"

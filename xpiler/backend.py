@@ -63,11 +63,12 @@ class Backend:
         """The dialect's intrinsic `Catalogue` from `<package>.intrinsics` (empty when it has none)."""
         from xpiler.ir.intrinsic import Catalogue
 
-        try:
-            mod = self._submodule("intrinsics")
-        except ModuleNotFoundError:
+        import importlib.util
+
+        name = f"{self.package}.intrinsics"
+        if importlib.util.find_spec(name) is None:  # the dialect has no intrinsics; a broken module raises
             return Catalogue(self.name, [])
-        return mod.CATALOGUE
+        return self._submodule("intrinsics").CATALOGUE
 
     def parse(self, text: str, path: str | None = None):
         """Lift `text` of this dialect into an IR `Module` (the backend's `parser.parse`)."""

@@ -4,9 +4,13 @@
     xpiler check FILE [--dialect D]          compile with the real compiler (gcc -Wall, nvcc, hipcc)
     xpiler parse FILE [--dialect D] [--emit | --dump] [--json] [-o OUT]
                                              lift into the IR; print it back, dump it, or report opaque nodes
+    xpiler translate FILE [--source A] --target B [-o OUT] [--report R.json] [--json]
+    xpiler a2b FILE [-o OUT] ...             shorthand for every pair: cuda2hip, c2bang, bang2vnni, ...
+    xpiler verify A_FILE B_FILE              compare two programs (any dialects) on generated tests
     xpiler dialects                          list the installed dialects
 
-Exit codes: 0 ok, 2 bad input, 3 compile error, 4 runtime fault (DESIGN.md).
+Exit codes: 0 ok, 2 bad input, 3 compile error, 4 runtime fault (DESIGN.md), 5 translation failed,
+6 not verified (translate: the output is not written unless --allow-unverified; verify: programs differ).
 """
 
 from __future__ import annotations
@@ -204,6 +208,111 @@ def cmd_corpus(ns: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+NOT_VERIFIED = 6
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _progress(enabled: bool):
+    """A progress callback: a live status line on a terminal, nothing otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    status = console.status("translating")
+    status.start()
+    return (lambda msg: status.update(msg)), status
+
+
+def cmd_translate(ns: argparse.Namespace) -> int:
+    import json
+
+    from xpiler.api import transcompile
+    from xpiler.pipeline.manager import TranslationFailed
+
+    source_text = _read_source(ns.file)
+    source = ns.source or dialect_for_path(ns.file, source_text)
+    target = ns.target
+    get_backend(target)  # unknown target: BadInput before any work
+    if ns.output and os.path.exists(ns.output) and _same_file(ns.output, ns.file):
+        raise BadInput("refusing to write the translation over its source; choose another -o", file=ns.output)
+    report_path = getattr(ns, "report", None)
+    if report_path and os.path.exists(report_path) and _same_file(report_path, ns.file):
+        raise BadInput("refusing to write the report over the source", file=report_path)
+    cb, status = _progress(not ns.json)
+    try:
+        res = transcompile(source_text, source, target, verify=not ns.no_verify, launch=ns.launch, entry=ns.entry,
+                           seed=ns.seed, path=ns.file, progress=cb)
+    except TranslationFailed as e:
+        if status is not None:
+            status.stop()
+        if report_path:
+            _write_atomic(report_path, json.dumps(e.report.as_dict(), indent=2, default=str))
+        if ns.json:
+            print(json.dumps({"ok": False, "error": str(e), "report": e.report.as_dict()}, indent=2, default=str))
+        else:
+            print(e.report.summary(), file=sys.stderr)
+        print(f"xpiler: translation failed: {ns.file}: {e}", file=sys.stderr)
+        return TranslationFailed.exit_code
+    finally:
+        if status is not None:
+            status.stop()
+    if report_path:
+        _write_atomic(report_path, json.dumps(res.report.as_dict(), indent=2, default=str))
+    accepted = res.verified or ns.allow_unverified or ns.no_verify
+    if accepted:
+        if ns.output:
+            _write_atomic(ns.output, res.code)
+        elif not ns.json:
+            sys.stdout.write(res.code if res.code.endswith("\n") else res.code + "\n")
+    if ns.json:
+        print(json.dumps({"ok": bool(res.verified), "output": ns.output, "code": None if ns.output else res.code,
+                          "report": res.report.as_dict()}, indent=2, default=str))
+    else:
+        print(res.report.summary(), file=sys.stderr)
+    if not res.verified and not ns.no_verify:
+        where = "written anyway (--allow-unverified)" if accepted and ns.output else "not written"
+        print(f"xpiler: {ns.file}: the translation is NOT verified ({res.report.reason}); output {where}",
+              file=sys.stderr)
+        return NOT_VERIFIED
+    return 0
+
+
+def cmd_verify(ns: argparse.Namespace) -> int:
+    import json
+
+    from xpiler.pipeline.program import Program
+    from xpiler.verify import tester
+
+    progs = []
+    for path, dialect in ((ns.file_a, ns.dialect_a), (ns.file_b, ns.dialect_b)):
+        text = _read_source(path)
+        d = dialect or dialect_for_path(path, text)
+        prog = Program.from_source(text, d, path=path, entry=ns.entry, launch=ns.launch)
+        if prog.entry_is_kernel and not prog.launch:
+            raise BadInput(f"{prog.entry} is a bare kernel without a '// xpiler:launch' line; give --launch", file=path)
+        progs.append(prog)
+    specs = tester.infer_args(progs[0])
+    tests = tester.make_tests(specs, seed=ns.seed, n=ns.tests)
+    v = tester.differential(progs[0], progs[1], tests)
+    if ns.json:
+        print(json.dumps({"equivalent": bool(v.ok), "error": getattr(v, "error", None),
+                          "first_divergence": getattr(v, "first_divergence", None),
+                          "checks": list(getattr(v, "checks", []))}, indent=2, default=str))
+    else:
+        from xpiler.pipeline.manager import _verdict_text
+
+        print(f"{ns.file_a} vs {ns.file_b}: {'equivalent on' if v.ok else 'DIFFERENT on'} {len(tests)} generated "
+              f"test(s): {_verdict_text(v)}", file=sys.stderr)
+    return 0 if v.ok else NOT_VERIFIED
+
+
 def cmd_dialects(ns: argparse.Namespace) -> int:
     for d in available_dialects():
         b = get_backend(d)
@@ -215,7 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="xpiler",
         description="Transcompile and verify tensor kernels between C, AVX-512 VNNI, CUDA, HIP and BANG C.",
-        epilog="Exit codes: 0 ok, 2 bad input, 3 compile error, 4 runtime fault.",
+        epilog="Shorthands: xpiler A2B FILE for every pair of dialects (cuda2hip, c2bang, bang2vnni, ...). "
+               "Exit codes: 0 ok, 2 bad input, 3 compile error, 4 runtime fault, 5 translation failed, "
+               "6 not verified.",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     r = sub.add_parser("run", help="run one kernel on the CPU executor of its dialect",
@@ -256,13 +367,57 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--seed", type=int, default=0)
     k.add_argument("--json", action="store_true", help="print results as JSON")
     k.set_defaults(func=cmd_corpus)
+    t = sub.add_parser("translate", help="translate a kernel to another dialect and verify it",
+                       description="Translate FILE to the target dialect through the checked pass chain and verify "
+                                   "the result against the source on generated tests. The code goes to -o OUT "
+                                   "(written atomically, never over the source) or to stdout; the summary to "
+                                   "stderr. Shorthand: xpiler A2B FILE (cuda2hip, c2bang, bang2vnni, ...).")
+    _translate_args(t, with_dialects=True)
+    t.set_defaults(func=cmd_translate)
+    v = sub.add_parser("verify", help="compare two programs (any dialects) on generated tests")
+    v.add_argument("file_a")
+    v.add_argument("file_b")
+    v.add_argument("--dialect-a")
+    v.add_argument("--dialect-b")
+    v.add_argument("--entry", help="entry function (both files)")
+    v.add_argument("--launch", metavar="SPEC", help="launch of bare kernels without a '// xpiler:launch' line")
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--tests", type=int, default=2, help="number of generated tests (default 2)")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(func=cmd_verify)
     d = sub.add_parser("dialects", help="list the installed dialects")
     d.set_defaults(func=cmd_dialects)
     return p
 
 
+def _translate_args(t: argparse.ArgumentParser, *, with_dialects: bool) -> None:
+    t.add_argument("file", help="kernel source (.c .cpp .cu .hip .mlu)")
+    if with_dialects:
+        t.add_argument("--source", help="source dialect (default: from the extension)")
+        t.add_argument("--target", required=True, help="target dialect: c, vnni, cuda, hip or bang")
+    t.add_argument("-o", "--output", help="write the translation here (default: stdout)")
+    t.add_argument("--report", metavar="REPORT.json", help="write the full report (passes, checks, repairs, timings)")
+    t.add_argument("--json", action="store_true", help="print the result and report as JSON on stdout")
+    t.add_argument("--launch", metavar="SPEC", help="launch of a bare source kernel without a '// xpiler:launch' line")
+    t.add_argument("--entry", help="entry function when the file has several candidates")
+    t.add_argument("--seed", type=int, default=0, help="seed of the generated tests (default 0)")
+    t.add_argument("--no-verify", action="store_true", help="skip all differential tests (the result is unverified)")
+    t.add_argument("--allow-unverified", action="store_true", help="write the output even when it is not verified")
+
+
+def _shorthand(argv: list[str]) -> list[str]:
+    """`xpiler cuda2hip FILE ...` -> `xpiler translate FILE --source cuda --target hip ...`."""
+    if argv and "2" in argv[0] and not argv[0].startswith("-"):
+        a, _, b = argv[0].partition("2")
+        known = available_dialects()
+        if a in known and b in known and a != b:
+            return ["translate", *argv[1:], "--source", a, "--target", b]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = _shorthand(list(sys.argv[1:] if argv is None else argv))
     ns = parser.parse_args(argv)
     if not getattr(ns, "func", None):
         parser.print_help()

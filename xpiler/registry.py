@@ -52,3 +52,24 @@ def dialect_for_path(path: str, source: str | None = None) -> str:
             return "vnni"
         return "c"
     raise BadInput(f"cannot infer the dialect of {path!r} from its extension; pass --dialect", file=path)
+
+
+_PASS_GROUP = "xpiler.passes"
+
+
+@lru_cache(maxsize=None)
+def _pass_entry_points() -> dict:
+    return {ep.name: ep for ep in entry_points(group=_PASS_GROUP)}
+
+
+def available_passes() -> list[str]:
+    return sorted(_pass_entry_points())
+
+
+@lru_cache(maxsize=None)
+def get_pass(name: str):
+    """The pass object registered under `name` in the "xpiler.passes" entry-point group."""
+    eps = _pass_entry_points()
+    if name not in eps:
+        raise BadInput(f"unknown pass {name!r}; known passes: {', '.join(available_passes()) or 'none'}")
+    return eps[name].load()

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backends._catalogue_util import (
+from xpiler.ir.intrinsic import Constraint, Intrinsic
+from xpiler.ir.nodes import If
+from xpiler.ir.types import Scope
+
+from .._catalogue_util import (
     FLOATS,
     INTS,
     NUMERIC,
@@ -34,9 +38,6 @@ from backends._catalogue_util import (
     st,
     wide,
 )
-from xpiler.ir.intrinsic import Constraint, Intrinsic
-from xpiler.ir.nodes import If
-from xpiler.ir.types import Scope
 
 N, G = Scope.NRAM, Scope.GLOBAL
 D = "bang"

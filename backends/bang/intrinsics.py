@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from backends._catalogue_util import (
+from xpiler.ir.intrinsic import Catalogue, Constraint, Intrinsic
+from xpiler.ir.nodes import AddrOf, Assign, Cast, If
+from xpiler.ir.types import Pointer, Scalar, Scope
+
+from .._catalogue_util import (
     FLOATS,
     NUMERIC,
     add,
@@ -35,17 +39,14 @@ from backends._catalogue_util import (
     wide,
     wrap,
 )
-from backends.bang import _intrinsic_tables as ops
-from backends.bang.dialect import (
+from . import _intrinsic_tables as ops
+from .dialect import (
     LT_NUM,
     MATMUL_RHS_DEFAULT,
     NFU_ALIGN_SIZE,
     REDUCE_BLOCK_BYTES,
     VECTOR_ADDR_ALIGN,
 )
-from xpiler.ir.intrinsic import Catalogue, Constraint, Intrinsic
-from xpiler.ir.nodes import AddrOf, Assign, Cast, If
-from xpiler.ir.types import Pointer, Scalar, Scope
 
 N, W, S, G, L = Scope.NRAM, Scope.WRAM, Scope.SRAM, Scope.GLOBAL, Scope.LDRAM
 D = "bang"

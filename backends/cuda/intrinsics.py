@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backends._catalogue_util import (
+from .._catalogue_util import (
     add,
     cast,
     enum,

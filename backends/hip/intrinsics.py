@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backends._catalogue_util import add, b, cast, ld, local, loop, mul, num, rand_array, reg, shuffle_entry, st
+from .._catalogue_util import add, b, cast, ld, local, loop, mul, num, rand_array, reg, shuffle_entry, st
 from xpiler.ir.intrinsic import Catalogue, Constraint, Intrinsic
 from xpiler.ir.nodes import Assign
 

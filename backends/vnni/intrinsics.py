@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from backends._catalogue_util import (
+from xpiler.ir.intrinsic import Catalogue, Constraint, Intrinsic
+from xpiler.ir.nodes import Assign, If
+from xpiler.ir.types import Scope
+
+from .._catalogue_util import (
     add,
     b,
     cast,
@@ -33,9 +37,6 @@ from backends._catalogue_util import (
     st,
     wide,
 )
-from xpiler.ir.intrinsic import Catalogue, Constraint, Intrinsic
-from xpiler.ir.nodes import Assign, If
-from xpiler.ir.types import Scope
 
 D = "vnni"
 MEM = (Scope.HOST,)

@@ -315,3 +315,8 @@ def dump(node: Any) -> str:
         return d.expr(node)
     d.node(node, 0)
     return "\n".join(d.lines)
+
+
+def expr_text(e: Any) -> str:
+    """One expression in the dump's C-like notation (for reports and logs)."""
+    return _Dumper(set()).expr(e)

@@ -304,6 +304,8 @@ class LoopKind(str, Enum):
     UNROLLED = "unrolled"  # `#pragma unroll` (factor in For.unroll, None = full)
     VECTORIZED = "vectorized"
     BOUND = "bound"  # iterations are a parallel axis (For.axis names it)
+    PARALLEL = "parallel"  # a serial loop whose iterations are independent (known from the source's
+    # semantics or proven); prints as a plain loop, and loop_bind may map it to a parallel axis
 
 
 @dataclass(frozen=True, slots=True)

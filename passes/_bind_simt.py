@@ -1,0 +1,77 @@
+"""loop_bind for CUDA / HIP: a band of independent loops becomes `blockIdx.x * blockDim.x + threadIdx.x`.
+
+Constant trip count T: block = min(knob `block`, T rounded up to the warp (32) / wave (64)), grid =
+ceil(T / block); the band's variables are decoded from the flat thread index (row-major, innermost fastest)
+under a guard `if (flat < T)` that is left out when grid * block == T. Trip count not known at compile
+time: a grid-stride loop `for (flat = tid; flat < T; flat += gridDim.x * blockDim.x)` with grid = knob
+`grid`. The launch (host `<<<grid, block>>>` or the bare kernel's launch text) is updated by loop_bind.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from xpiler.ir import nodes as N
+
+from . import _bind_common as C
+
+WARP = {"cuda": 32, "hip": 64}
+
+
+def _bx(name: str) -> N.Builtin:
+    return N.Builtin(name)
+
+
+def bind(band: C.Band, ctx, dialect: str) -> tuple[N.Func, dict, callable, dict]:
+    """(new kernel, launch parameters {grid, block}, model factory for the obligations, z3 env)."""
+    warp = WARP.get(dialect, 32)
+    block_knob = int(ctx.knob("loop_bind", "block", 256))
+    if block_knob % warp or not 0 < block_knob <= 1024:
+        block_knob = 256
+    grid_knob = int(ctx.knob("loop_bind", "grid", 128))
+    total, tc = band.total(), band.total_const()
+    defines = band.facts.defines
+    flat = N.Sym(C.fresh_name("_".join(f.var.name for f in band.loops) + "_flat", band.func))
+    tid = N.BinOp("+", N.BinOp("*", _bx("blockIdx.x"), _bx("blockDim.x")), _bx("threadIdx.x"))
+    decls = C.decode(band, N.Var(flat))
+    body = tuple(decls) + band.inner_body()
+    if tc is not None and tc > 0:
+        block = min(block_knob, -(-tc // warp) * warp)
+        grid = -(-tc // block)
+        exact = grid * block == tc
+        first = N.Decl(flat, C.INT, tid, const=True)
+        inner = body if exact else (N.If(N.BinOp("<", N.Var(flat), total), body),)
+        stmt = N.Block((first,) + inner)
+        guard = None if exact else N.BinOp("<", N.Var(flat), total)
+
+        def model():
+            b, t = z3.FreshInt("blockIdx"), z3.FreshInt("threadIdx")
+            env = {"blockIdx.x": b, "threadIdx.x": t, "blockDim.x": z3.IntVal(block), "gridDim.x": z3.IntVal(grid)}
+            env[flat] = C.ir_z3(tid, env, defines)
+            active = z3.BoolVal(True) if guard is None else C.ir_z3(guard, env, defines) != 0
+            return C.BindingModel([b, t], [b >= 0, b < grid, t >= 0, t < block], active,
+                                  _decoded(decls, env, defines),
+                                  lambda r: [r / block, r % block])
+    else:
+        block, grid = block_knob, grid_knob
+        stride = N.BinOp("*", _bx("gridDim.x"), _bx("blockDim.x"))
+        stmt = N.Block((N.For(flat, tid, total, stride, body, var_type=C.INT),))
+
+        def model():
+            b, t, k = z3.FreshInt("blockIdx"), z3.FreshInt("threadIdx"), z3.FreshInt("iter")
+            env = {"blockIdx.x": b, "threadIdx.x": t, "blockDim.x": z3.IntVal(block), "gridDim.x": z3.IntVal(grid)}
+            env[flat] = C.ir_z3(tid, env, defines) + k * C.ir_z3(stride, env, defines)
+            active = env[flat] < C.ir_z3(total, env, defines)
+            n = grid * block
+            return C.BindingModel([b, t, k], [b >= 0, b < grid, t >= 0, t < block, k >= 0], active,
+                                  _decoded(decls, env, defines),
+                                  lambda r: [(r % n) / block, (r % n) % block, r / n])
+    return C.replace_band(band, stmt), {"grid": grid, "block": block}, model, {}
+
+
+def _decoded(decls, env, defines) -> list:
+    out = []
+    for d in decls:
+        env[d.sym] = C.ir_z3(d.init, env, defines)
+        out.append(env[d.sym])
+    return out

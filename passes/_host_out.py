@@ -1,0 +1,339 @@
+"""Host conversion OUT of the serial form: c -> cuda / hip / bang (and the relabel c -> vnni).
+
+The entry function's body becomes a device kernel that runs as one thread (`<<<1, 1>>>` on CUDA/HIP, one
+task of a Block launch on BANG); loop_bind spreads it over the parallel axes later. Two shapes:
+
+* host wrapper (the usual case): an `extern "C"` function with the entry's exact name and parameters
+  allocates one device buffer per pointer parameter (element counts from `buffer_extents`; a count that
+  depends on an index buffer's contents is computed by scanning that buffer at run time), copies in what
+  the kernel may read (and what it writes only partly), launches, copies back what it may write, frees.
+  Idiomatic runtime calls of the target (cudaMalloc/cudaMemcpy, hipMalloc/..., cnrtMalloc + a queue).
+* bare kernel (the source entry was a kernel: note `source_entry_is_kernel` or knob host.kernel_entry): the
+  kernel takes the entry's name and parameters and the program records its launch (grid=1 block=1 / tasks=1).
+
+Functions the entry calls become device functions; module-level arrays they use become device globals.
+Limits: the entry must return void; a pointer parameter whose extent is unknown makes the pass decline.
+Obligation: every device buffer's allocation covers the kernel's accesses (Z3 over the loop domain)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import z3
+
+from xpiler.ir import nodes as N
+from xpiler.ir import types as T
+from xpiler.ir.visit import map_exprs, walk
+from xpiler.ir.z3expr import Unsupported, affine_form, prove, to_z3
+from xpiler.pipeline.passes import Obligation, PassContext, PassDeclined, PassResult
+from xpiler.pipeline.program import Program
+from xpiler.verify.extents import Extent, buffer_extents
+
+from ._host_access import ParamUse, analyze
+from ._host_domain import domain, inline, single_defs
+from ._host_ir import fresh, map_types, names_in, pointer_scope, replace_func, with_includes
+
+
+@dataclass(frozen=True)
+class RuntimeAPI:
+    """The spellings of a target's host runtime that a wrapper needs."""
+
+    includes: tuple[str, ...]
+    malloc: str
+    memcpy: str
+    free: str
+    h2d: str
+    d2h: str
+    void_casts: bool = False  # cnrtMalloc((void**)&p, n) / cnrtMemcpy((void*)src, ...)
+    queue: tuple[str, str, str, str] | None = None  # (queue type, create, sync, destroy)
+    dim_type: str | None = None
+    func_type: str | None = None
+
+
+def runtime_api(target: str, ctx: PassContext) -> RuntimeAPI:
+    lang = ctx.language(target)
+    if target == "bang":
+        return RuntimeAPI(("bang.h", "cnrt.h"), "cnrtMalloc", "cnrtMemcpy", "cnrtFree", "cnrtMemcpyHostToDev",
+                          "cnrtMemcpyDevToHost", True,
+                          ("cnrtQueue_t", "cnrtQueueCreate", "cnrtQueueSync", "cnrtQueueDestroy"),
+                          "cnrtDim3_t", "cnrtFuncTypeBlock")
+    p = lang.host_api_prefixes[0]  # cuda / hip: the runtime API is the prefix plus the same words
+    return RuntimeAPI(lang.default_includes[:1], f"{p}Malloc", f"{p}Memcpy", f"{p}Free", f"{p}MemcpyHostToDevice",
+                      f"{p}MemcpyDeviceToHost")
+
+
+def _extents(program: Program) -> list:
+    """`buffer_extents`, refusing extents that depend on integer scalar parameters (the analysis binds them
+    to one value; a wrapper must be right for every value): they are computed under two bindings."""
+    base = buffer_extents(program)
+    ints = {i: 97 for i, p in enumerate(program.entry_func.params)
+            if isinstance(p.type, T.Scalar) and p.type.dtype not in ("float16", "bfloat16", "float32", "float64")}
+    if not ints:
+        return base
+    other = buffer_extents(program, scalars=ints)
+    return [Extent(None) if isinstance(e, Extent) and e != o else e for e, o in zip(base, other)]
+
+
+def _host_call(name: str, *args: N.Expr) -> N.Evaluate:
+    return N.Evaluate(N.Call(name, tuple(args), N.CallKind.HOST_API))
+
+
+def _to_device(node):
+    """Pointers of host code become device (global) pointers."""
+    return map_types(node, pointer_scope(T.Scope.GLOBAL, (T.Scope.HOST,)))
+
+
+# ----------------------------------------------------------------------------------------------------------
+
+
+def run(program: Program, ctx: PassContext) -> PassResult:
+    target = ctx.target
+    if target == "vnni":
+        module = dataclasses.replace(program.module, dialect="vnni")
+        return PassResult(program.replace(module=module, dialect="vnni"), notes=["host: c -> vnni (relabel)"])
+    if target not in ("cuda", "hip", "bang"):
+        raise PassDeclined(f"host: no conversion c -> {target}")
+    module, entry = program.module, program.entry_func
+    if not (isinstance(entry.ret, T.Scalar) and entry.ret.dtype == "void"):
+        raise PassDeclined("host: the entry returns a value (a kernel cannot)")
+    if any(f.kind is not N.FuncKind.HOST for f in module.funcs()) or any(isinstance(n, N.Launch) for n in walk(module)):
+        raise PassDeclined("host: the program already has device code")
+    bare = bool(program.note("source_entry_is_kernel") or ctx.knob("host", "kernel_entry", False))
+    taken = names_in(module)
+    kname = entry.name if bare else fresh(entry.name.removesuffix("_kernel") + "_device", taken)
+    kernel = dataclasses.replace(_to_device(entry), name=kname, kind=N.FuncKind.KERNEL, static=False,
+                                 inline=False, extern_c=entry.extern_c and bare)
+    module = _device_helpers(module, entry, target)
+    api = runtime_api(target, ctx)
+    notes = [f"host: c -> {target}: entry body -> kernel {kname}"]
+    obligations: list[Obligation] = []
+    if bare:
+        module = replace_func(module, entry, (kernel,))
+        launch = "tasks=1" if target == "bang" else "grid=1,1,1 block=1,1,1"
+        module = dataclasses.replace(module, dialect=target, items=with_includes(module.items, list(api.includes[:1])))
+        out = program.replace(module=module, dialect=target, entry_is_kernel=True, launch=launch)
+        notes.append(f"bare kernel entry, launch {launch}")
+    else:
+        extents = _extents(program)
+        uses = analyze(entry, program.module)
+        wrapper, obligations = _wrapper(program, entry, kname, extents, uses, api, taken)
+        module = replace_func(module, entry, (kernel, wrapper))
+        module = dataclasses.replace(module, dialect=target, items=with_includes(module.items, list(api.includes)))
+        out = program.replace(module=module, dialect=target, entry_is_kernel=False, launch=None)
+        notes.append(f"host wrapper {entry.name}: one device buffer per pointer parameter, launch <<<1, 1>>>")
+    out = out.with_note("device_kernel", kname)
+    return PassResult(out, obligations=obligations, notes=notes)
+
+
+def _device_helpers(module: N.Module, entry: N.Func, target: str) -> N.Module:
+    """Functions reachable from the entry become device functions; module arrays they read become device
+    globals (`__device__` / `__mlu_device__`)."""
+    funcs = {f.name: f for f in module.funcs() if not f.is_declaration}
+    todo, seen = [entry.name], set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in funcs:
+            continue
+        seen.add(name)
+        todo.extend(n.name for n in walk(funcs[name]) if isinstance(n, N.Call) and n.kind is N.CallKind.FUNC)
+    seen.discard(entry.name)
+    used = {n.sym for name in seen | {entry.name} for n in walk(funcs[name]) if isinstance(n, N.Var)}
+    items = []
+    for it in module.items:
+        if isinstance(it, N.Func) and it.name in seen:
+            it = dataclasses.replace(_to_device(it), kind=N.FuncKind.DEVICE, extern_c=False)
+        elif isinstance(it, N.Alloc) and it.sym in used and it.scope is T.Scope.HOST:
+            it = dataclasses.replace(it, scope=T.Scope.GLOBAL, static=False)
+        items.append(it)
+    return dataclasses.replace(module, items=tuple(items))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the host wrapper
+
+
+def _wrapper(program, entry, kname, extents, uses, api: RuntimeAPI, taken):
+    defines = program.module.defines()
+    params = tuple(N.Param(p.sym.copy(), p.type, p.const) for p in entry.params)
+    pv = [N.Var(p.sym) for p in params]
+    scans, head, alloc, copy_in, copy_out, free, args = [], [], [], [], [], [], []
+    obligations = []
+    counts: dict[int, N.Expr] = {}
+    for i, p in enumerate(entry.params):
+        if not isinstance(p.type, T.Pointer):
+            args.append(pv[i])
+            continue
+        ext = extents[i] if i < len(extents) else None
+        if ext is None or (ext.count is None and not ext.data_dependent):
+            raise PassDeclined(f"host: cannot tell how many elements of {p.sym.name!r} the kernel touches "
+                               "(unbounded, or depending on a scalar parameter)")
+        u = uses.get(i, ParamUse(escapes=True))
+        if ext.count == 0 and not u.escapes:
+            args.append(N.Cast(T.Pointer(p.type.pointee, T.Scope.GLOBAL, p.type.const), N.Const(0)))  # never touched
+            continue
+        elem = p.type.pointee
+        if ext.count is not None:
+            count: N.Expr = _spell_count(ext.count, u, defines)
+        else:
+            count = _scan_extent(ext.data_dependent, p, pv, scans, taken)
+        counts[i] = count
+        d = N.Sym(fresh("d_" + p.sym.name, taken))
+        dtype = T.Pointer(elem, T.Scope.GLOBAL)
+        head.append(N.Decl(d, dtype))
+        nbytes = N.BinOp("*", count, N.SizeOf(elem)) if _size(elem) != 1 else count
+        target = N.AddrOf(N.Var(d))
+        if api.void_casts:
+            target = N.Cast(T.Pointer(T.Pointer(T.VOID)), target)
+        alloc.append(_host_call(api.malloc, target, nbytes))
+        host = pv[i]
+        src = N.Cast(T.Pointer(T.VOID), host) if api.void_casts else host
+        written_whole = _fully_written(u, ext.count, entry, defines)
+        if u.may_read or (u.may_write and not written_whole):
+            copy_in.append(_host_call(api.memcpy, N.Var(d), src, nbytes, N.Var(N.Sym(api.h2d))))
+        if u.may_write:
+            dst = N.Cast(T.Pointer(T.VOID), host) if p.type.const else host
+            copy_out.append(_host_call(api.memcpy, dst, N.Var(d), nbytes, N.Var(N.Sym(api.d2h))))
+        free.append(_host_call(api.free, N.Var(d)))
+        args.append(N.Var(d))
+        obligations.append(_cover_obligation(entry, i, ext, u, defines))
+    if api.queue is None:
+        launch = [N.Launch(kname, (N.Const(1), N.Const(1)), tuple(args))]
+        pre, post = [], []
+    else:
+        qtype, qcreate, qsync, qdestroy = api.queue
+        q, dim = N.Sym(fresh("queue", taken)), N.Sym(fresh("dim", taken))
+        pre = [N.Decl(q, T.Named(qtype)), _host_call(qcreate, N.AddrOf(N.Var(q))),
+               N.Decl(dim, T.Named(api.dim_type), N.InitList((N.Const(1), N.Const(1), N.Const(1))))]
+        launch = [N.Launch(kname, (N.Var(dim), N.Var(N.Sym(api.func_type)), N.Var(q)), tuple(args)),
+                  _host_call(qsync, N.Var(q))]
+        post = [_host_call(qdestroy, N.Var(q))]
+    body = tuple(pre + scans + head + alloc + copy_in + launch + copy_out + free + post)
+    wrapper = N.Func(entry.name, params, entry.ret, body, N.FuncKind.HOST, extern_c=True)
+    return wrapper, obligations
+
+
+def _spell_count(count: int, u: ParamUse, defines: dict) -> N.Expr:
+    """`count` written as a product of the #defines that shape the buffer's accesses (`N * H * W * C`) when
+    one equals it, so the wrapper reads like the kernel; else the number."""
+    from itertools import combinations
+
+    from ._host_ir import const_int
+
+    used = []
+    for acc in u.accesses:
+        for node in (acc.index, *[x for f in acc.loops for x in (f.start, f.stop)]):
+            for n in walk(node) if node is not None else ():
+                d = defines.get(n.sym.name) if isinstance(n, N.Var) else None
+                if d is not None and d.sym is n.sym and d.params is None and n.sym not in used:
+                    used.append(n.sym)
+    vals = {s: const_int(N.Var(s), defines) for s in used}
+    order = list(defines)
+    used = sorted((s for s in used if isinstance(vals[s], int) and vals[s] > 1), key=lambda s: order.index(s.name))
+    for k in range(1, min(4, len(used)) + 1):
+        for combo in combinations(used, k):
+            prod = 1
+            for s in combo:
+                prod *= vals[s]
+            if prod == count:
+                out: N.Expr = N.Var(combo[0])
+                for s in combo[1:]:
+                    out = N.BinOp("*", out, N.Var(s))
+                return out
+    return N.Const(count)
+
+
+def _size(t: T.Type) -> int | None:
+    from ._host_access import _elem_size
+
+    return _elem_size(t)
+
+
+def _scan_extent(dd: tuple, p: N.Param, pv: list, head: list, taken: set) -> N.Expr:
+    """Host code computing max(idx[0..n)) * scale + offset at run time; returns the count variable."""
+    k, n, scale, offset = dd if not isinstance(dd[0], tuple) else dd[0]
+    i64 = T.Scalar("int64", "long long")
+    cnt, i, e = N.Sym(fresh("n_" + p.sym.name, taken)), N.Sym(fresh("i", taken)), N.Sym(fresh("e", taken))
+    value = N.BinOp("+", N.BinOp("*", N.Cast(i64, N.Load(pv[k], (N.Var(i),))), N.Const(scale)), N.Const(offset))
+    loop = N.For(i, N.Const(0), N.Const(n), N.Const(1),
+                 (N.Decl(e, i64, value, const=True),
+                  N.If(N.BinOp(">", N.Var(e), N.Var(cnt)), (N.Assign(cnt, N.Var(e)),))),
+                 var_type=T.INT32)
+    head.append(N.Comment(f"elements of {p.sym.name} the kernel touches: max of its index buffer * {scale} + {offset}"))
+    head += [N.Decl(cnt, i64, N.Const(0)), loop]
+    return N.Var(cnt)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# proofs
+
+
+def _fully_written(u: ParamUse, count: int | None, func: N.Func, defines: dict) -> bool:
+    """True when some unconditional store writes every element [0, count) of the buffer (and the kernel
+    never reads it): its index is `sum(c_k * v_k)` over counted loops 0..n_k with the coefficients forming a
+    mixed radix (1, n_1, n_1 n_2, ...) whose total is count."""
+    from ._host_ir import const_int
+
+    if count is None or u.may_read or u.escapes:
+        return False
+    defs = single_defs(func)
+    for acc in u.accesses:
+        if not (acc.write and acc.clean and not acc.conds and acc.index is not None):
+            continue
+        ext = {}
+        for f in acc.loops:
+            lo, hi, st = (const_int(x, defines) for x in (f.start, f.stop, f.step))
+            if lo != 0 or st != 1 or hi is None or hi < 1:
+                break
+            ext[f.var] = hi
+        else:
+            form = affine_form(inline(acc.index, defs), list(ext), defines)
+            if form is None or form.const != 0 or not all(isinstance(c, int) for c in form.coeffs.values()):
+                continue
+            radix = sorted((c, ext[v]) for v, c in form.coeffs.items())
+            want = 1
+            for c, n in radix:
+                if c != want:
+                    break
+                want *= n
+            else:
+                if want == count:
+                    return True
+    return False
+
+
+def _cover_obligation(func: N.Func, i: int, ext, u: ParamUse, defines: dict) -> Obligation:
+    name = func.params[i].sym.name
+
+    def check():
+        if u.escapes:
+            return None, f"{name}: the pointer escapes; accesses not modeled"
+        defs = single_defs(func)
+        m = z3.Int("xp_max_index")
+        for acc in u.accesses:
+            if acc.index is None:
+                return None, f"{name}: an access with an unknown index"
+            try:
+                index = inline(acc.index, defs)
+                loads = [n for n in walk(index) if isinstance(n, N.Load)]
+                hyps = domain(acc, defs, defines)
+                if loads:
+                    if ext.count is not None or len(loads) != 1:
+                        return None, f"{name}: a data-dependent index"
+                    v, load = N.Sym("xp_loaded"), loads[0]
+                    index = map_exprs(index, lambda e, v=v, load=load: N.Var(v) if e == load else None)
+                    _, _, scale, offset = ext.data_dependent
+                    vz = to_z3(N.Var(v))
+                    hyps += [vz >= 0, vz <= m]
+                    bound = m * scale + offset
+                else:
+                    bound = z3.IntVal(ext.count)
+                iz = to_z3(index, defines=defines)
+                ok, model = prove(z3.And(iz >= 0, iz < bound), hyps)
+            except (Unsupported, ValueError, z3.Z3Exception) as e:
+                return None, f"{name}: {e}"
+            if not ok:
+                return (False if model is not None else None), f"{name}: an access may fall outside the allocation"
+        return True, f"{name}: every access lies inside the {ext.count if ext.count is not None else 'scanned'} elements"
+
+    return Obligation(f"host: allocation of {name} covers the kernel's accesses", check)

@@ -1,0 +1,281 @@
+"""loop_bind: serial kernels (the output of the host pass: a kernel run as one thread / one task) get their
+independent loops bound to blockIdx/threadIdx (cuda, hip) or taskId (bang), and still compute the corpus
+reference. The wrappers below stand in for the host pass: a corpus .c function made a bare kernel entry
+(launch grid=1 block=1 / tasks=1), or a kernel plus a host wrapper that launches it <<<1, 1>>>.
+
+The whole corpus x {cuda, hip, bang} sweep with execution takes minutes; it runs with XPILER_BIND_SWEEP=1.
+By default every corpus kernel is bound (pass only, fast) and a representative subset is executed."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+
+import pytest
+from xpiler.passes import _bind_common as C
+from xpiler.passes import _bind_simt
+from xpiler.passes.loop_bind import PASS
+
+from xpiler.ir import nodes as N
+from xpiler.ir.visit import walk
+from xpiler.pipeline.passes import PassContext, PassDeclined
+from xpiler.pipeline.program import Program
+from xpiler.verify.corpus_check import check_program, source_program
+from xpiler.verify.spec import load_corpus
+
+SPECS = {s.op: s for s in load_corpus()}
+DIALECTS = ("cuda", "hip", "bang")
+ONE = {"cuda": "grid=1,1,1 block=1,1,1", "hip": "grid=1,1,1 block=1,1,1", "bang": "tasks=1"}
+
+
+def bare_kernel(op: str, dialect: str) -> Program:
+    """The corpus .c function as a bare serial kernel entry of `dialect` (same name and parameters)."""
+    p = source_program(SPECS[op], "c", 0)
+    items = tuple(dataclasses.replace(i, kind=N.FuncKind.KERNEL) if isinstance(i, N.Func) and i.name == p.entry
+                  else i for i in p.module.items)
+    return Program(dataclasses.replace(p.module, items=items, dialect=dialect), dialect, p.entry, True, ONE[dialect])
+
+
+_API = {
+    "cuda": ("cudaMalloc((void**)&{d}, {n})", "cudaMemcpy({d}, {h}, {n}, cudaMemcpyHostToDevice)",
+             "cudaMemcpy({h}, {d}, {n}, cudaMemcpyDeviceToHost)", "cudaFree({d})", "<<<1, 1>>>"),
+    "hip": ("hipMalloc((void**)&{d}, {n})", "hipMemcpy({d}, {h}, {n}, hipMemcpyHostToDevice)",
+            "hipMemcpy({h}, {d}, {n}, hipMemcpyDeviceToHost)", "hipFree({d})", "<<<1, 1>>>"),
+    "bang": ("cnrtMalloc((void**)&{d}, {n})", "cnrtMemcpy({d}, {h}, {n}, cnrtMemcpyHostToDev)",
+             "cnrtMemcpy({h}, {d}, {n}, cnrtMemcpyDevToHost)", "cnrtFree({d})", "<<<dim, cnrtFuncTypeBlock, q>>>"),
+}
+
+
+def hosted_kernel(op: str, dialect: str) -> Program:
+    """The corpus .c function as kernel `<name>_dev` plus an extern "C" host wrapper `<name>` that copies the
+    buffers to the device and launches the kernel as one thread / task."""
+    spec = SPECS[op]
+    p = source_program(spec, "c", 0)
+    src = spec.source("c", 0)
+    name = p.entry
+    sig = re.search(r'extern "C" void ' + name + r"\((.*?)\)\s*\{", src, re.DOTALL).group(1)
+    params = [re.match(r"(.*?)(\w+)$", s.strip()).groups() for s in sig.split(",")]
+    items = tuple(dataclasses.replace(i, name=name + "_dev", kind=N.FuncKind.KERNEL, extern_c=False)
+                  if isinstance(i, N.Func) and i.name == name else i for i in p.module.items)
+    from xpiler.lang import emit
+
+    kernel_text = emit(dataclasses.replace(p.module, items=items, dialect=dialect), dialect)
+    malloc, h2d, d2h, free, launch = _API[dialect]
+    lines, args, after = [], [], []
+    if dialect == "bang":
+        lines += ["cnrtQueue_t q;", "cnrtQueueCreate(&q);"]
+    for (typ, pname), arg in zip(params, spec.args):
+        if "*" not in typ:
+            args.append(pname)
+            continue
+        elem = typ.replace("const", "").replace("*", "").strip()
+        count = 1
+        for d in spec.shape(arg, 0):
+            count *= d
+        nbytes = f"{count} * sizeof({elem})"
+        dname = "d_" + pname
+        lines += [f"{elem}* {dname};", malloc.format(d=dname, n=nbytes) + ";",
+                  h2d.format(d=dname, h=pname, n=nbytes) + ";"]
+        if arg.is_output:
+            after.append(d2h.format(h=pname, d=dname, n=nbytes) + ";")
+        after.append(free.format(d=dname) + ";")
+        args.append(dname)
+    if dialect == "bang":
+        lines.append("cnrtDim3_t dim = {1, 1, 1};")
+    lines.append(f"{name}_dev{launch}({', '.join(args)});")
+    if dialect == "bang":
+        lines.append("cnrtQueueSync(q);")
+        after.append("cnrtQueueDestroy(q);")
+    host = f'extern "C" void {name}({sig}) {{\n  ' + "\n  ".join(lines + after) + "\n}\n"
+    return Program.from_source(kernel_text + "\n" + host, dialect, entry=name)
+
+
+def bind(program: Program, **knobs):
+    return PASS.run(program, PassContext("c", program.dialect, {f"loop_bind.{k}": v for k, v in knobs.items()}))
+
+
+def builtins_used(program: Program) -> set[str]:
+    return {n.name for f in program.module.funcs() if f.kind is N.FuncKind.KERNEL for n in walk(f)
+            if isinstance(n, N.Builtin)}
+
+
+# ------------------------------------------------------------------------------------------------ the corpus
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_every_corpus_kernel_gets_bound(dialect):
+    bound = []
+    for op in sorted(SPECS):
+        res = bind(bare_kernel(op, dialect))
+        axes = builtins_used(res.program)
+        assert ("taskId" in axes) if dialect == "bang" else ({"blockIdx.x", "threadIdx.x"} <= axes), op
+        assert res.program.launch != ONE[dialect]
+        bound.append(op)
+    assert len(bound) == len(SPECS) == 36
+
+
+SAMPLE = [("cuda", "add"), ("cuda", "gemm"), ("cuda", "scatter"), ("cuda", "gatemlp"), ("cuda", "conv1d"),
+          ("hip", "softmax"), ("hip", "batchnorm"), ("hip", "deformable_attention"), ("hip", "gather"),
+          ("bang", "mha"), ("bang", "transpose"), ("bang", "concat"), ("bang", "maxpool"), ("bang", "layernorm")]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("dialect,op", SAMPLE)
+def test_bound_kernel_matches_the_reference(dialect, op):
+    res = bind(bare_kernel(op, dialect))
+    report = check_program(SPECS[op], "c", 0, res.program)
+    assert report.ok, report
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not os.environ.get("XPILER_BIND_SWEEP"), reason="full sweep: set XPILER_BIND_SWEEP=1")
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_full_corpus_sweep(dialect):
+    failed = []
+    for op in sorted(SPECS):
+        res = bind(bare_kernel(op, dialect))
+        if not check_program(SPECS[op], "c", 0, res.program).ok:
+            failed.append(op)
+        if not all(o.check()[0] is not False for o in res.obligations):
+            failed.append(op + " (obligation)")
+    assert not failed
+
+
+@pytest.mark.parametrize("op", ["gemm", "softmax", "mha"])
+def test_obligations_hold(op):
+    res = bind(bare_kernel(op, "cuda"))
+    verdicts = {o.name: o.check() for o in res.obligations}
+    assert len(verdicts) == 4
+    assert all(ok is True for ok, _ in verdicts.values()), verdicts
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("dialect,op", [("cuda", "softmax"), ("hip", "gemm"), ("bang", "add"), ("bang", "gqa")])
+def test_host_wrapper_launch_is_updated(dialect, op):
+    prog = hosted_kernel(op, dialect)
+    assert check_program(SPECS[op], "c", 0, prog).ok  # the serial wrapper itself runs
+    res = bind(prog)
+    launches = [n for f in res.program.module.funcs() for n in walk(f) if isinstance(n, N.Launch)]
+    assert len(launches) == 1
+    text = res.program.text()
+    if dialect == "bang":
+        assert "cnrtFuncTypeUnion4" in text and "{16, 1, 1}" in text
+    else:
+        assert launches[0].config[1] != N.Const(1)
+    report = check_program(SPECS[op], "c", 0, res.program)
+    assert report.ok, report
+
+
+# ------------------------------------------------------------------------------------------------ shapes
+
+
+def test_band_flattening_and_guard():
+    res = bind(bare_kernel("conv1d", "cuda"))  # N*CO*LO = 2*64*126 = 16128 = 63 * 256: exact, no guard
+    assert res.program.launch == "grid=63,1,1 block=256,1,1"
+    assert "if (" not in res.program.text().split("void conv1d_kernel")[1].split("for")[0]
+    res = bind(bare_kernel("gemv", "hip"), block=128)  # 256 rows
+    assert res.program.launch == "grid=2,1,1 block=128,1,1"
+    res = bind(bare_kernel("relu", "cuda"), block=100)  # not a multiple of 32: the default 256
+    assert res.program.launch == "grid=16,1,1 block=256,1,1"
+
+
+def test_small_trip_count_rounds_block_to_the_wave():
+    res = bind(bare_kernel("bmm", "hip"))  # 4*64*64 iterations, all flattened
+    assert "b_m_n_flat" in res.program.text()
+    res = bind(bare_kernel("instancenorm", "hip"))  # 2*16 = 32 planes: one wave64 block with a guard
+    assert res.program.launch == "grid=1,1,1 block=64,1,1"
+    assert "if (n_c_flat < N * C)" in res.program.text()
+
+
+def test_serial_outer_loop_with_independent_inner_loop():
+    # scatter's rows may collide (indices are data), the inner loop over columns is independent
+    res = bind(bare_kernel("scatter", "cuda"))
+    assert "bound (d)" in res.notes[0]
+
+
+# ------------------------------------------------------------------------------------------------ refusals
+
+
+def kernel(text: str, dialect: str = "cuda") -> Program:
+    launch = ONE[dialect]
+    qual = "__mlu_global__" if dialect == "bang" else "__global__"
+    return Program.from_source(text.replace("KERNEL", qual), dialect, launch=launch)
+
+
+def test_reduction_into_one_location_is_not_parallel():
+    prog = kernel("#define N 64\nKERNEL void k(const float* x, float* y) {\n"
+                  "  for (int i = 0; i < N; ++i) { y[0] += x[i]; }\n}\n")
+    with pytest.raises(PassDeclined, match="dependence"):
+        bind(prog)
+
+
+def test_carried_dependence_is_not_parallel():
+    prog = kernel("#define N 64\nKERNEL void k(float* a) {\n"
+                  "  for (int i = 1; i < N; ++i) { a[i] = a[i - 1] * 0.5f; }\n}\n", "bang")
+    with pytest.raises(PassDeclined, match="dependence"):
+        bind(prog)
+
+
+def test_shared_scalar_is_not_parallel():
+    prog = kernel("#define N 64\nKERNEL void k(const float* x, float* y) {\n  float s = 0.0f;\n"
+                  "  for (int i = 0; i < N; ++i) { s += x[i]; y[i] = s; }\n}\n")
+    with pytest.raises(PassDeclined, match="scalar s"):
+        bind(prog)
+
+
+def test_local_array_read_after_the_loop_stays_serial():
+    prog = kernel("#define N 64\nKERNEL void k(const float* x, float* y) {\n  float t[N];\n"
+                  "  for (int i = 0; i < N; ++i) { t[i] = x[i]; y[i] = t[i]; }\n"
+                  "  float u = t[3];\n}\n")
+    # the array is written by every iteration and read afterwards: thread-private copies would be wrong
+    with pytest.raises(PassDeclined, match="read after"):
+        bind(prog)
+
+
+def test_two_nests_writing_global_memory_are_declined():
+    prog = kernel("#define N 64\nKERNEL void k(const float* x, float* y, float* z) {\n"
+                  "  for (int i = 0; i < N; ++i) { y[i] = x[i]; }\n"
+                  "  for (int i = 0; i < N; ++i) { z[i] = y[N - 1 - i]; }\n}\n")
+    with pytest.raises(PassDeclined, match="2 top-level"):
+        bind(prog)
+
+
+def test_parallel_launch_is_left_alone():
+    prog = bare_kernel("add", "cuda").replace(launch="grid=4,1,1 block=32,1,1")
+    assert not PASS.applies(prog, PassContext("c", "cuda"))
+    with pytest.raises(PassDeclined):
+        bind(prog)
+
+
+def test_wrong_binding_fails_its_obligation():
+    prog = bare_kernel("gemm", "cuda")
+    func = prog.entry_func
+    band = C.select_band(func, prog.module)
+    # bind a band whose inner loop stops one short, and check it against the real band
+    short = dataclasses.replace(band.loops[1], stop=N.BinOp("-", band.loops[1].stop, N.Const(1)))
+    outer = dataclasses.replace(band.loops[0], body=(short,))
+    wrong_band = dataclasses.replace(band, loops=(outer, short))
+    _, _, wrong_model, env = _bind_simt.bind(wrong_band, PassContext("c", "cuda"), "cuda")
+    verdicts = {o.name.rsplit(" ", 3)[-1]: o.check()[0] for o in C.obligations(band, wrong_model, env, "gemm")}
+    assert False in verdicts.values(), verdicts
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_runtime_trip_counts_use_a_strided_loop(dialect):
+    import numpy as np
+
+    from xpiler.exec import run_kernel
+
+    prog = kernel("KERNEL void k(const float* x, float* y, int n, int m) {\n"
+                  "  for (int i = 0; i < n; ++i) {\n"
+                  "    for (int j = 2; j < m; j += 3) { y[i * m + j] = 2.0f * x[i * m + j]; }\n  }\n}\n", dialect)
+    res = bind(prog)
+    assert "bound (i, j)" in res.notes[0]
+    assert all(o.check()[0] is not False for o in res.obligations)
+    x = np.arange(77, dtype=np.float32)
+    out = run_kernel(res.program.text(), dialect, args=[x, np.zeros_like(x), np.int32(7), np.int32(11)], entry="k",
+                     launch=res.program.launch).outputs[1]
+    want = np.zeros_like(x)
+    want.reshape(7, 11)[:, 2::3] = 2 * x.reshape(7, 11)[:, 2::3]
+    np.testing.assert_array_equal(out, want)
