@@ -53,7 +53,7 @@ def run(program: Program, ctx: PassContext) -> PassResult:
             it = dataclasses.replace(map_types(it, pointer_scope(T.Scope.HOST)), scope=T.Scope.HOST)
         elif isinstance(it, N.Decl):
             it = map_types(it, pointer_scope(T.Scope.HOST))
-        elif isinstance(it, N.Include) and _runtime_header(it.path, src) or isinstance(it, N.UsingNamespace) and it.name in ("nvcuda", "nvcuda::wmma", "wmma"):
+        elif _device_only(it, src):
             continue
         items.append(it)
     module = dataclasses.replace(module, items=tuple(items), dialect="c")
@@ -97,7 +97,7 @@ def _check_serial(program: Program, defines: dict) -> None:
         for n in walk(f):
             if dev and isinstance(n, N.Builtin):
                 raise PassDeclined(f"host: {f.name} still uses {n.name} (run loop_recovery first)")
-            if isinstance(n, N.Call) and n.kind is N.CallKind.INTRINSIC:
+            if isinstance(n, N.Call) and n.kind is N.CallKind.INTRINSIC and n.name not in devmath.RULES:
                 raise PassDeclined(f"host: {f.name} still calls the intrinsic {n.name} (run detensorize first)")
             if isinstance(n, N.Launch) and not _single_thread_launch(n, f, defines, program.dialect):
                 raise PassDeclined(f"host: the launch of {n.kernel} in {f.name} is not a single thread")
@@ -132,6 +132,14 @@ def _single_thread_launch(ln: N.Launch, func: N.Func, defines: dict, dialect: st
     if dialect == "bang":
         return len(ln.config) == 3 and _ones(ln.config[0], func, defines)
     return len(ln.config) >= 2 and _ones(ln.config[0], func, defines) and _ones(ln.config[1], func, defines)
+
+
+def _device_only(item, src: str) -> bool:
+    """Module items that only mean something to the device toolchain: its runtime headers, `using
+    namespace nvcuda`."""
+    if isinstance(item, N.Include):
+        return _runtime_header(item.path, src)
+    return isinstance(item, N.UsingNamespace) and item.name in ("nvcuda", "nvcuda::wmma", "wmma")
 
 
 def _runtime_header(path: str, src: str) -> bool:
@@ -180,7 +188,7 @@ class _Device(Rewriter):
         return devmath.atomic_stmt(s)
 
     def rewrite_Call(self, e: N.Call):
-        if e.kind in (N.CallKind.MATH, N.CallKind.OTHER):
+        if e.kind in (N.CallKind.MATH, N.CallKind.OTHER, N.CallKind.INTRINSIC):
             got = devmath.rewrite_call(e)
             if got is not None:
                 return got
@@ -274,8 +282,7 @@ def _drop_dead_runtime_vars(body: tuple, lang) -> tuple:
         for s in _flat(body):
             if isinstance(s, N.Decl) and s.sym in cands:
                 used |= reads(s.init) if s.init is not None else set()
-            elif isinstance(s, N.Assign) and s.sym in cands or isinstance(s, N.Store) and isinstance(s.target, N.Member) and isinstance(s.target.base, N.Var) \
-                    and s.target.base.sym in cands:
+            elif (isinstance(s, N.Assign) and s.sym in cands) or _sets_member_of(s, cands):
                 used |= reads(s.value)
             elif not isinstance(s, (N.For, N.If, N.Block, N.CFor, N.While, N.DoWhile, N.Switch)):
                 used |= reads(s)
@@ -287,6 +294,12 @@ def _drop_dead_runtime_vars(body: tuple, lang) -> tuple:
 
         body = _Drop(dead).rewrite(body)
     return body
+
+
+def _sets_member_of(s, syms: set) -> bool:
+    """`v.x = ...` for a variable v in `syms`."""
+    t = getattr(s, "target", None) if isinstance(s, N.Store) else None
+    return isinstance(t, N.Member) and isinstance(t.base, N.Var) and t.base.sym in syms
 
 
 class _Drop(Rewriter):
@@ -302,8 +315,7 @@ class _Drop(Rewriter):
         return () if s.sym in self.dead else None
 
     def rewrite_Store(self, s):
-        t = s.target
-        return () if isinstance(t, N.Member) and isinstance(t.base, N.Var) and t.base.sym in self.dead else None
+        return () if _sets_member_of(s, self.dead) else None
 
 
 def _flat(body):
@@ -359,7 +371,7 @@ def _bad_types(module: N.Module) -> str | None:
     found = []
 
     def fn(t):
-        if isinstance(t, (T.Vector, T.Fragment)):
+        if isinstance(t, T.Fragment):  # short vectors print as C (vector_size typedefs, structs)
             found.append(type(t).__name__)
 
     map_types(module, fn)

@@ -149,7 +149,8 @@ class _Port:
 
     def _match(self, e, argname, widths):
         """The target entry (mask-less preferred) whose semantics equal `e`'s on every common lane segment."""
-        cands = [c for c in {id(c): c for c in self.ct.values()}.values() if c.category == e.category and "lanes" in c.extra
+        entries = {id(c): c for c in self.ct.values()}.values()  # aliases list an entry twice
+        cands = [c for c in entries if c.category == e.category and "lanes" in c.extra
                  and argname in [o.name for o in c.operands]]
         cands.sort(key=lambda c: any(o.name == "mask" for o in c.operands))
         for c in cands:

@@ -309,7 +309,10 @@ class _Replicate(Rewriter):
     def rewrite_Decl(self, n: N.Decl):
         if n.sym not in self.rep:
             return None
-        return () if n.init is None else N.Store(self._ref(n.sym), n.init, loc=n.loc)
+        init = n.init
+        if isinstance(init, N.InitList):  # `T v = {..}` becomes `v[t] = (T){..}` (a compound literal)
+            init = N.Cast(n.type, init)
+        return () if init is None else N.Store(self._ref(n.sym), init, loc=n.loc)
 
     def rewrite_Alloc(self, n: N.Alloc):
         return () if n.sym in self.rep else None

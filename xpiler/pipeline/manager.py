@@ -78,6 +78,12 @@ class PassManager:
         t_start = time.monotonic()
         source = program.dialect
         program = program.with_note("source_entry_is_kernel", program.entry_is_kernel)
+        try:  # the buffers of the entry contract, measured once on the source (host conversion sizes by them)
+            from xpiler.verify.extents import stable_extents
+
+            program = program.with_note("entry_extents", tuple(stable_extents(program)))
+        except Exception:  # no sizes: passes that need them measure their own input or decline
+            pass
         report = Report(source=source, target=target, entry=program.entry)
         ctx = PassContext(source=source, target=target, knobs=dict(knobs or {}), seed=seed)
 

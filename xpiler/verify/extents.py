@@ -683,7 +683,7 @@ class _Exec:
             if isinstance(ae, N.Var) and ae.sym in self.param_syms and not isinstance(prm.type, Pointer):
                 self.param_syms[prm.sym] = self.param_syms[ae.sym]
         saved_env, saved_ret = self.env, self.returns
-        env = {k: v for k, v in saved_env.items() if not isinstance(k, N.Sym) or k not in self.local_syms(fn)}
+        env = dict(saved_env)  # globals and the caller's values stay visible (symbols never collide)
         for prm, a in zip(fn.params, args):
             env[prm.sym] = self.conform(a, prm.type)
         for prm, ta in zip(fn.template_params, template_args):
@@ -699,15 +699,11 @@ class _Exec:
             del self.path[n:]
             rets = self.returns
             self.env, self.returns = saved_env, saved_ret
-        # globals written by the callee
         if len(rets) == 1:
             return rets[0]
         if rets and all(_is_int(r) for r in rets):
             return self.fresh("ret")
         return None
-
-    def local_syms(self, fn: N.Func) -> set:
-        return set()
 
     # -------------------------------------------------------------------------------- expressions
     def ev(self, e: Any) -> Any:
@@ -987,8 +983,10 @@ class _Exec:
             if isinstance(ref, _Ref):
                 old = self.env.get(ref.sym)
                 t = self.sym_type(ref.sym)
-                elem = _type_size(t.pointee) if isinstance(t, Pointer) else (old.elem if isinstance(old, _Ptr) else 1)
-                dt = _type_dtype(t.pointee) if isinstance(t, Pointer) else (old.dtype if isinstance(old, _Ptr) else None)
+                if isinstance(t, Pointer):
+                    elem, dt = _type_size(t.pointee), _type_dtype(t.pointee)
+                else:
+                    elem, dt = (old.elem, old.dtype) if isinstance(old, _Ptr) else (1, None)
                 root = self.new_root("dev", ref.sym.name, size=size)
                 self.env[ref.sym] = _Ptr(root, z3.IntVal(0), elem, dt)
             return z3.IntVal(0)
@@ -1091,6 +1089,9 @@ class _Exec:
                 count = self.count_expr(o.count, binding, defaults, p.elem)
                 if count is None:
                     count = self.fresh("len")
+                lanes = self.prefix_mask_lanes(entry, e)
+                if lanes is not None:
+                    count = z3.If(lanes < count, z3.If(lanes > 0, lanes, 0), count)
                 nbytes = count * p.elem
             if o.role in ("in", "inout"):
                 self.record(p, nbytes, False)
@@ -1105,6 +1106,28 @@ class _Exec:
         ret = entry.returns
         if ret and ret in ("int", "int32", "uint32", "int64"):
             return self.fresh("ret")
+        return None
+
+    def prefix_mask_lanes(self, entry, e: N.Call) -> Any:
+        """A lane mask written `(1 << n) - 1` (a prefix of n lanes, the usual tail mask) touches only the
+        first n lanes: return n as a Z3 term, or None when the mask has another form."""
+        pseudo = set(entry.extra.get("pseudo", ()))
+        ops = [o for o in entry.operands if o.name not in pseudo]
+        for o, a in zip(ops, e.args):
+            if o.role != "scalar" or o.name not in ("k", "mask"):
+                continue
+            while isinstance(a, N.Cast):
+                a = a.value
+            if isinstance(a, N.BinOp) and a.op == "-" and isinstance(a.b, N.Const) and a.b.value == 1:
+                sh = a.a
+                while isinstance(sh, N.Cast):
+                    sh = sh.value
+                if isinstance(sh, N.BinOp) and sh.op == "<<" and isinstance(sh.a, N.Const) and sh.a.value == 1:
+                    try:
+                        n = self.ev(sh.b)
+                    except Exception:
+                        return None
+                    return n if isinstance(n, z3.ArithRef) else (z3.IntVal(n) if isinstance(n, int) else None)
         return None
 
     def count_expr(self, text: str, binding: dict, defaults: dict, itemsize: int) -> Any:
@@ -1453,3 +1476,18 @@ def analyze(program, *, scalars: dict[int, int] | None = None) -> Facts:
 def buffer_extents(program, *, scalars: dict[int, int] | None = None) -> list[Extent | None]:
     """One `Extent` per parameter of `program.entry_func` (None for scalars); see the module docstring."""
     return analyze(program, scalars=scalars).extents
+
+
+def stable_extents(program) -> list:
+    """`buffer_extents`, with every extent that depends on an integer scalar parameter replaced by
+    `Extent(None)`: the analysis binds scalars to one value, so extents are computed under two bindings and
+    those that differ are not constants a host wrapper may use."""
+    from xpiler.ir import types as T
+
+    base = buffer_extents(program)
+    ints = {i: 97 for i, p in enumerate(program.entry_func.params)
+            if isinstance(p.type, T.Scalar) and p.type.dtype not in ("float16", "bfloat16", "float32", "float64")}
+    if not ints:
+        return base
+    other = buffer_extents(program, scalars=ints)
+    return [Extent(None) if isinstance(e, Extent) and e != o else e for e, o in zip(base, other)]
