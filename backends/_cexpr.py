@@ -317,6 +317,8 @@ class ExprPrinter:
             return f"static_cast<{tn}>({self.expr(e.value)})", POSTFIX
         if e.style == N.CastStyle.REINTERPRET:
             return f"reinterpret_cast<{tn}>({self.expr(e.value)})", POSTFIX
+        if e.style == N.CastStyle.FUNCTIONAL and isinstance(e.value, N.InitList) and _IDENT.match(tn):
+            return f"{tn}{self.expr(e.value)}", POSTFIX  # C++ list initialization `T{a, b}`
         if e.style == N.CastStyle.FUNCTIONAL and _IDENT.match(tn):
             return f"{tn}({self.expr(e.value)})", POSTFIX
         s = self.expr(e.value, UNARY)

@@ -42,10 +42,6 @@ _LANE_LOCAL = ("elementwise", "select", "convert", "dot", "fill")
 _INT = Scalar("int32", "int")
 
 
-def applies(program: Program, ctx: PassContext) -> bool:
-    return any(_is_vnni_node(n) for n in walk(program.module))
-
-
 def _is_vnni_node(n) -> bool:
     return (isinstance(n, N.Call) and n.kind is N.CallKind.INTRINSIC) or isinstance(n, Vector)
 

@@ -67,6 +67,11 @@ def run(program: Program, ctx: PassContext) -> PassResult:
 
         out, more = alias_copies(out)
         notes += more
+    if ctx.knob("host", "inline", True):
+        from ._host_inline import inline_single_calls
+
+        module, more = inline_single_calls(out.module, out.entry)
+        out, notes = out.replace(module=module), notes + more
     inc = [h for h, fns in (("stdlib.h", {"malloc", "free"}), ("string.h", {"memcpy", "memset"}))
            if fns & {n.name for n in walk(out.module) if isinstance(n, N.Call)}]
     out = out.replace(module=dataclasses.replace(out.module, items=with_includes(out.module.items, inc)))

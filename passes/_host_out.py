@@ -67,9 +67,26 @@ def _extents(program: Program) -> list:
     """Element counts of the entry's buffers: those the pass manager measured on the source program (the
     most faithful form: masks, host-code sizes) when present, else `stable_extents` of this program."""
     noted = program.note("entry_extents")
-    if noted is not None and len(noted) == len(program.entry_func.params):
+    if noted is None or len(noted) != len(program.entry_func.params):
+        return stable_extents(program)
+    if all(e is None or e.count is not None or e.data_dependent for e in noted):
         return list(noted)
-    return stable_extents(program)
+    here = stable_extents(program)  # what the source analysis could not bound, the serial form may
+    return [e if e is None or e.count is not None or e.data_dependent else h for e, h in zip(noted, here)]
+
+
+def _uses_half(module: N.Module) -> bool:
+    """Does any type in the module mention float16 (the target then needs its half-precision header)?"""
+    stack = [module.items]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, T.Scalar) and x.dtype == "float16":
+            return True
+        if isinstance(x, (tuple, list)):
+            stack.extend(x)
+        elif dataclasses.is_dataclass(x) and not isinstance(x, (type, N.Loc, N.Sym)):
+            stack.extend(getattr(x, f.name) for f in dataclasses.fields(x))
+    return False
 
 
 def _host_call(name: str, *args: N.Expr) -> N.Evaluate:
@@ -103,12 +120,16 @@ def run(program: Program, ctx: PassContext) -> PassResult:
                                  inline=False, extern_c=entry.extern_c and bare)
     module = _device_helpers(module, entry, target)
     api = runtime_api(target, ctx)
+    includes = list(api.includes)
+    half_header = [h for h in ctx.language(target).default_includes if "fp16" in h]
+    if half_header and _uses_half(program.module):
+        includes += half_header[:1]
     notes = [f"host: c -> {target}: entry body -> kernel {kname}"]
     obligations: list[Obligation] = []
     if bare:
         module = replace_func(module, entry, (kernel,))
         launch = "tasks=1" if target == "bang" else "grid=1,1,1 block=1,1,1"
-        module = dataclasses.replace(module, dialect=target, items=with_includes(module.items, list(api.includes[:1])))
+        module = dataclasses.replace(module, dialect=target, items=with_includes(module.items, includes[:1] + includes[len(api.includes):]))
         out = program.replace(module=module, dialect=target, entry_is_kernel=True, launch=launch)
         notes.append(f"bare kernel entry, launch {launch}")
     else:
@@ -116,7 +137,7 @@ def run(program: Program, ctx: PassContext) -> PassResult:
         uses = analyze(entry, program.module)
         wrapper, obligations = _wrapper(program, entry, kname, extents, uses, api, taken)
         module = replace_func(module, entry, (kernel, wrapper))
-        module = dataclasses.replace(module, dialect=target, items=with_includes(module.items, list(api.includes)))
+        module = dataclasses.replace(module, dialect=target, items=with_includes(module.items, includes))
         out = program.replace(module=module, dialect=target, entry_is_kernel=False, launch=None)
         notes.append(f"host wrapper {entry.name}: one device buffer per pointer parameter, launch <<<1, 1>>>")
     out = out.with_note("device_kernel", kname)

@@ -310,8 +310,8 @@ class _Replicate(Rewriter):
         if n.sym not in self.rep:
             return None
         init = n.init
-        if isinstance(init, N.InitList):  # `T v = {..}` becomes `v[t] = (T){..}` (a compound literal)
-            init = N.Cast(n.type, init)
+        if isinstance(init, N.InitList):  # `T v = {..}` becomes `v[t] = T{..}` (C++ list initialization)
+            init = N.Cast(n.type, init, N.CastStyle.FUNCTIONAL)
         return () if init is None else N.Store(self._ref(n.sym), init, loc=n.loc)
 
     def rewrite_Alloc(self, n: N.Alloc):

@@ -6,10 +6,11 @@ from __future__ import annotations
 from xpiler.ir.nodes import Module
 
 from .._cstyle import CStylePrinter
+from .._shortvec import ShortVectorsAsC
 from .dialect import LANGUAGE
 
 
-class BangPrinter(CStylePrinter):
+class BangPrinter(ShortVectorsAsC, CStylePrinter):
     language = LANGUAGE
     bad_spellings = frozenset({"_Float16"})
 

@@ -12,6 +12,7 @@ from .dialect import LANGUAGE
 
 
 class HipPrinter(CudaPrinter):
+    vector_typedefs_as_structs = False  # hipcc (clang) has ext_vector_type
     language = LANGUAGE
     extra_spellings: ClassVar[dict[str, str]] = {"__half": "float16", "__hip_bfloat16": "bfloat16"}
     bad_spellings = frozenset()
