@@ -72,6 +72,12 @@ def run(program: Program, ctx: PassContext) -> PassResult:
 
         module, more = inline_single_calls(out.module, out.entry)
         out, notes = out.replace(module=module), notes + more
+    if ctx.knob("host", "drop_true_guards", True):
+        from ._simplify import drop_true_guards
+
+        module, n = drop_true_guards(out.module)
+        if n:
+            out, notes = out.replace(module=module), notes + [f"host: {n} guard(s) proved always true, dropped"]
     inc = [h for h, fns in (("stdlib.h", {"malloc", "free"}), ("string.h", {"memcpy", "memset"}))
            if fns & {n.name for n in walk(out.module) if isinstance(n, N.Call)}]
     out = out.replace(module=dataclasses.replace(out.module, items=with_includes(out.module.items, inc)))

@@ -351,10 +351,15 @@ def _cover_obligation(func: N.Func, i: int, ext, u: ParamUse, defines: dict) -> 
             except (Unsupported, ValueError, z3.Z3Exception) as e:
                 return None, f"{name}: {e}"
             if not ok:
-                # The access domain here models counted loops and simple guards only (not masks, early exits,
-                # or values of earlier loops), so a counterexample may be spurious: undecided, not refuted.
-                # The extents analysis (a complete symbolic run) sized the buffer, and the emulator's bounds
-                # checks in the differential test catch a real overrun.
+                # A counterexample is real only when the access's domain is fully modeled: a clean access whose
+                # index reads nothing but its counted loops' variables and parameters. Otherwise (a counter
+                # updated by an outer loop of another shape, a mask, a local of several assignments) it may be
+                # spurious: undecided. The emulator's bounds checks in the differential test catch a real one.
+                known = {f.var for f in acc.loops} | {p.sym for p in func.params} | \
+                    {d.sym for d in defines.values()}
+                free = {n.sym for n in walk(index) if isinstance(n, N.Var)} - known
+                if model is not None and acc.clean and not free:
+                    return False, f"{name}: an access may fall outside the allocation"
                 return None, f"{name}: not proved that every access lies inside the allocation"
         size = ext.count if ext.count is not None else "scanned"
         return True, f"{name}: every access lies inside the {size} elements"

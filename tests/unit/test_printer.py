@@ -359,7 +359,7 @@ def test_module_items():
 
 static_assert(M % 4 == 0, "M % 4");
 
-typedef float floatx4 __attribute__((ext_vector_type(4)));
+typedef float floatx4 __attribute__((vector_size(16)));
 typedef int64_t idx_t;
 
 alignas(64) static int8_t Bp[M];
