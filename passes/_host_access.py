@@ -206,6 +206,15 @@ class _Analysis:
             return
         if isinstance(e, N.SizeOf):
             return
+        if isinstance(e, N.Select):  # each arm runs only where the condition says
+            self.expr(e.cond, loops, conds, clean)
+            self.expr(e.a, loops, conds + (e.cond,), clean)
+            self.expr(e.b, loops, conds + (N.UnOp("!", e.cond),), clean)
+            return
+        if isinstance(e, N.BinOp) and e.op in ("&&", "||"):  # short circuit: b runs only after a decided
+            self.expr(e.a, loops, conds, clean)
+            self.expr(e.b, loops, conds + ((e.a,) if e.op == "&&" else (N.UnOp("!", e.a),)), clean)
+            return
         b = self.base_of(e) if isinstance(e, (N.BinOp, N.Cast, N.AddrOf)) else None
         if b is not None:  # a derived pointer used as a value (compared, passed on): not followed
             self.escape(b[0])
