@@ -208,6 +208,7 @@ class _Exec:
         self.accesses: list[_Access] = []
         self.path: list = []
         self.env: dict = {}
+        self.prefix_masks: dict = {}  # mask variable -> Z3 count of leading lanes it selects
         self.builtins: dict[str, Any] = {}
         self.data_vars: dict[str, int] = {}  # z3 var name -> param whose value it is
         self.nonneg: set[int] = set()
@@ -350,6 +351,9 @@ class _Exec:
     def s_Decl(self, s: N.Decl) -> None:
         v = self.ev(s.init) if s.init is not None else None
         self.env[s.sym] = self.conform(v, s.type)
+        lanes = self.prefix_lanes(s.init) if s.init is not None else None
+        if lanes is not None:  # a tail mask kept in a variable: remember how many lanes it selects
+            self.prefix_masks[s.sym] = lanes
 
     def conform(self, v: Any, t: Type | None) -> Any:
         """A value as stored in a variable of type `t`."""
@@ -383,6 +387,7 @@ class _Exec:
         self.env[s.sym] = _Ptr(root, z3.IntVal(0), size, _type_dtype(s.elem), dims[1:])
 
     def s_Assign(self, s: N.Assign) -> None:
+        self.prefix_masks.pop(s.sym, None)
         v = self.ev(s.value)
         old = self.env.get(s.sym)
         if s.op:
@@ -1109,8 +1114,8 @@ class _Exec:
         return None
 
     def prefix_mask_lanes(self, entry, e: N.Call) -> Any:
-        """A lane mask written `(1 << n) - 1` (a prefix of n lanes, the usual tail mask) touches only the
-        first n lanes: return n as a Z3 term, or None when the mask has another form."""
+        """A lane mask written `(1 << n) - 1` (a prefix of n lanes, the usual tail mask), inline or in a
+        variable initialized so, touches only the first n lanes: n as a Z3 term, or None."""
         pseudo = set(entry.extra.get("pseudo", ()))
         ops = [o for o in entry.operands if o.name not in pseudo]
         for o, a in zip(ops, e.args):
@@ -1118,16 +1123,24 @@ class _Exec:
                 continue
             while isinstance(a, N.Cast):
                 a = a.value
-            if isinstance(a, N.BinOp) and a.op == "-" and isinstance(a.b, N.Const) and a.b.value == 1:
-                sh = a.a
-                while isinstance(sh, N.Cast):
-                    sh = sh.value
-                if isinstance(sh, N.BinOp) and sh.op == "<<" and isinstance(sh.a, N.Const) and sh.a.value == 1:
-                    try:
-                        n = self.ev(sh.b)
-                    except Exception:
-                        return None
-                    return n if isinstance(n, z3.ArithRef) else (z3.IntVal(n) if isinstance(n, int) else None)
+            if isinstance(a, N.Var) and a.sym in self.prefix_masks:
+                return self.prefix_masks[a.sym]
+            return self.prefix_lanes(a)
+        return None
+
+    def prefix_lanes(self, a: N.Expr) -> Any:
+        while isinstance(a, N.Cast):
+            a = a.value
+        if isinstance(a, N.BinOp) and a.op == "-" and isinstance(a.b, N.Const) and a.b.value == 1:
+            sh = a.a
+            while isinstance(sh, N.Cast):
+                sh = sh.value
+            if isinstance(sh, N.BinOp) and sh.op == "<<" and isinstance(sh.a, N.Const) and sh.a.value == 1:
+                try:
+                    n = self.ev(sh.b)
+                except Exception:
+                    return None
+                return n if isinstance(n, z3.ArithRef) else (z3.IntVal(n) if isinstance(n, int) else None)
         return None
 
     def count_expr(self, text: str, binding: dict, defaults: dict, itemsize: int) -> Any:
