@@ -357,7 +357,8 @@ def _cover_obligation(func: N.Func, i: int, ext, u: ParamUse, defines: dict) -> 
                 # spurious: undecided. The emulator's bounds checks in the differential test catch a real one.
                 known = {f.var for f in acc.loops} | {p.sym for p in func.params} | \
                     {d.sym for d in defines.values()}
-                free = {n.sym for n in walk(index) if isinstance(n, N.Var)} - known
+                seen = [index] + [inline(c, defs) for c in acc.conds]  # a guard on an unknown flag counts too
+                free = {n.sym for e in seen for n in walk(e) if isinstance(n, N.Var)} - known
                 if model is not None and acc.clean and not free:
                     return False, f"{name}: an access may fall outside the allocation"
                 return None, f"{name}: not proved that every access lies inside the allocation"
