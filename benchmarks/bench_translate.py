@@ -155,6 +155,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json")
     ap.add_argument("--markdown")
+    ap.add_argument("--rerun", metavar="PREV.json",
+                    help="rerun the failed rows of an earlier --json result (and every row of --directions), "
+                         "keep the others, and print the merged table")
     ns = ap.parse_args(argv)
     from xpiler.verify.spec import load_corpus
 
@@ -167,15 +170,23 @@ def main(argv=None) -> int:
                 continue
             for a, b in directions(ns.directions):
                 tasks.append((spec.op, case, a, b, ns.rename, ns.seed))
+    kept = []
+    if ns.rerun:
+        prev = json.loads(Path(ns.rerun).read_text())["rows"]
+        again = set(directions(ns.directions)) if ns.directions else set()
+        tasks = [(r["op"], r["case"], r["source"], r["target"], ns.rename, ns.seed) for r in prev
+                 if not r["ok"] or (r["source"], r["target"]) in again]
+        redo = {t[:4] for t in tasks}
+        kept = [r for r in prev if (r["op"], r["case"], r["source"], r["target"]) not in redo]
     t0 = time.time()
-    rows = []
+    rows = list(kept)
     with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
         for i, row in enumerate(pool.map(run_one, tasks, chunksize=1)):
             rows.append(row)
             if not row["ok"]:
                 print(f"FAIL {row['source']}2{row['target']} {row['op']}[{row['case']}]: "
                       f"{row['reason'].splitlines()[0] if row['reason'] else ''}"[:300], file=sys.stderr, flush=True)
-            if (i + 1) % 50 == 0:
+            if (i + 1) % 50 == 0 or i + 1 == len(tasks):
                 print(f"... {i + 1}/{len(tasks)} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
     table = summarize(rows)
     md = markdown(table)

@@ -1131,6 +1131,18 @@ class _Exec:
     def prefix_lanes(self, a: N.Expr) -> Any:
         while isinstance(a, N.Cast):
             a = a.value
+        if isinstance(a, N.Select):  # `tail ? (1 << tail) - 1 : 0`: an arm that is 0 selects no lane
+            arms = []
+            for arm in (a.a, a.b):
+                while isinstance(arm, N.Cast):
+                    arm = arm.value
+                arms.append(z3.IntVal(0) if isinstance(arm, N.Const) and arm.value == 0 else self.prefix_lanes(arm))
+            if any(x is None for x in arms):
+                return None
+            try:
+                return z3.If(self.as_bool(self.ev(a.cond)), arms[0], arms[1])
+            except Exception:
+                return None
         if isinstance(a, N.BinOp) and a.op == "-" and isinstance(a.b, N.Const) and a.b.value == 1:
             sh = a.a
             while isinstance(sh, N.Cast):
