@@ -5,11 +5,10 @@ at the top of the file so the output stays self-contained."""
 
 from __future__ import annotations
 
-import dataclasses
-
 from xpiler import dtypes
 from xpiler.ir import nodes as N
 from xpiler.ir import types as T
+from xpiler.ir.visit import walk
 
 
 class ShortVectorsAsC:
@@ -28,7 +27,7 @@ class ShortVectorsAsC:
             return t.spelling  # defined as a struct by emit_module
         return super().vector_name(t)
 
-    def emit_module(self, module: Module) -> str:
+    def emit_module(self, module: N.Module) -> str:
         text = super().emit_module(module)
         structs = self._struct_vectors(module)
         if not structs:
@@ -44,20 +43,12 @@ class ShortVectorsAsC:
             defs.append(f"static inline {name} make_{name}({params}) {{ {name} v = {{{', '.join(fields)}}}; return v; }}")
         return "\n".join(lines[:at] + ([""] if at else []) + defs + [""] + lines[at:]).replace("\n\n\n", "\n\n")
 
-    def _struct_vectors(self, module: Module) -> list:
+    def _struct_vectors(self, module: N.Module) -> list:
         aliased = {it.name for it in module.items if isinstance(it, N.TypeAlias)}
         found: dict[str, T.Vector] = {}
-        stack = [module.items]
-        while stack:
-            x = stack.pop()
+        for x in walk(module):
             if isinstance(x, T.Vector):
                 name = x.spelling
                 if name and name not in aliased and name not in self.language.vector_types and x.lanes <= 4:
                     found.setdefault(name, x)
-            if isinstance(x, (tuple, list)):
-                stack.extend(x)
-            elif dataclasses.is_dataclass(x) and not isinstance(x, (type, N.Loc, N.Sym)):
-                stack.extend(getattr(x, f.name) for f in dataclasses.fields(x))
         return sorted(found.items())
-
-

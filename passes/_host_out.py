@@ -28,7 +28,7 @@ from xpiler.ir.visit import map_exprs, walk
 from xpiler.ir.z3expr import Unsupported, affine_form, prove, to_z3
 from xpiler.pipeline.passes import Obligation, PassContext, PassDeclined, PassResult
 from xpiler.pipeline.program import Program
-from xpiler.verify.extents import Extent, buffer_extents, stable_extents
+from xpiler.verify.extents import stable_extents
 
 from ._host_access import ParamUse, analyze
 from ._host_domain import domain, inline, single_defs
@@ -77,16 +77,7 @@ def _extents(program: Program) -> list:
 
 def _uses_half(module: N.Module) -> bool:
     """Does any type in the module mention float16 (the target then needs its half-precision header)?"""
-    stack = [module.items]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, T.Scalar) and x.dtype == "float16":
-            return True
-        if isinstance(x, (tuple, list)):
-            stack.extend(x)
-        elif dataclasses.is_dataclass(x) and not isinstance(x, (type, N.Loc, N.Sym)):
-            stack.extend(getattr(x, f.name) for f in dataclasses.fields(x))
-    return False
+    return any(isinstance(n, T.Scalar) and n.dtype == "float16" for n in walk(module))
 
 
 def _host_call(name: str, *args: N.Expr) -> N.Evaluate:

@@ -4,7 +4,7 @@ Read from the IR and the dialect facts (no text matching)."""
 from __future__ import annotations
 
 from xpiler.ir import nodes as N
-from xpiler.ir.types import Pointer, Scope
+from xpiler.ir.types import Scope
 from xpiler.ir.visit import walk
 
 _FAST = {Scope.SHARED, Scope.NRAM, Scope.WRAM, Scope.SRAM}

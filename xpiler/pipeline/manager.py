@@ -87,10 +87,10 @@ class PassManager:
         report = Report(source=source, target=target, entry=program.entry)
         ctx = PassContext(source=source, target=target, knobs=dict(knobs or {}), seed=seed)
 
-        tests, test_error = None, ""
+        specs, tests, test_error = None, None, ""
         if verify:
             t0 = time.monotonic()
-            tests, test_error = self._tests(program, seed, report)
+            specs, tests, test_error = self._tests(program, seed, report)
             report.timings["tests"] = time.monotonic() - t0
 
         candidate_plans = candidate_plans if candidate_plans is not None else plans(source, target)
@@ -119,7 +119,7 @@ class PassManager:
         report.idioms = idioms(final.module)
         if verify:
             t0 = time.monotonic()
-            self._final_check(program, final, seed, tests, test_error, report)
+            self._final_check(program, final, seed, specs, tests, test_error, report)
             report.timings["verify"] = time.monotonic() - t0
         else:
             report.reason = "verification was not requested"
@@ -132,11 +132,11 @@ class PassManager:
             specs = self.tester.infer_args(program)
             tests = self.tester.make_tests(specs, seed=seed)
             report.tests = [self.tester.describe(specs)] if hasattr(self.tester, "describe") else []
-            return tests, ""
+            return specs, tests, ""
         except XpilerError as e:
-            return None, f"could not generate tests: {e}"
+            return None, None, f"could not generate tests: {e}"
         except Exception as e:  # the Tester must never crash a translation; it reports
-            return None, f"could not generate tests ({type(e).__name__}: {e})"
+            return None, None, f"could not generate tests ({type(e).__name__}: {e})"
 
     def _differential(self, a: Program, b: Program, tests):
         return self.tester.differential(a, b, tests)
@@ -225,13 +225,13 @@ class PassManager:
         except Exception as e:
             return _Failed(f"{type(e).__name__}: {str(e)[:300]}")
 
-    def _final_check(self, source: Program, final: Program, seed: int, tests, test_error: str, report: Report):
+    def _final_check(self, source: Program, final: Program, seed: int, specs, tests, test_error: str,
+                     report: Report):
         if tests is None:
             report.final_checks.append(CheckResult("final differential test", None, test_error))
             report.reason = test_error or "no tests"
             return
-        try:
-            specs = self.tester.infer_args(source)
+        try:  # the arguments' shapes and ranges were inferred once; fresh values from another seed
             fresh = self.tester.make_tests(specs, seed=seed + 1_000_003)
         except Exception as e:
             report.final_checks.append(CheckResult("final differential test", None, f"could not generate: {e}"))

@@ -10,7 +10,7 @@ complete program that prints and runs on its dialect's executor with the source'
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from xpiler.errors import BadInput

@@ -11,7 +11,6 @@ def check_text(spec: Spec, source_dialect: str, case: int, text: str, dialect: s
                launch: str | None = None, seed: int = 0, timeout: float = 120.0) -> CaseReport:
     from xpiler.exec import run_kernel
 
-    ds = spec.dialect(source_dialect)
     args = spec.make_args(source_dialect, case, seed)
     options = {}
     if entry is not None:
