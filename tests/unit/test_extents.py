@@ -154,6 +154,64 @@ extern "C" void f(const float* X, float* Y) {
 
 # ------------------------------------------------------------------------------------------ the corpus
 
+
+_GATHER = """
+#include <immintrin.h>
+#define R 37
+#define C 24
+extern "C" void g(const float* A, float* B) {
+  const __m512i idx = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                                                                             11, 12, 13, 14, 15),
+                                                          _mm512_set1_epi32(C)), _mm512_set1_epi32(OFF));
+  for (int r0 = 0; r0 < R; r0 += 16) {
+    const int rem = R - r0 < 16 ? R - r0 : 16;
+    const __mmask16 k = (__mmask16)((1u << rem) - 1u);
+    for (int c = 0; c < C - OFF; ++c) {
+      __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), k, idx, A + r0 * C + c, 4);
+      _mm512_mask_storeu_ps(B + c * R + r0, k, v);
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("off", [0, 3])
+def test_vnni_gather_index_vector_is_followed_lane_by_lane(off):
+    # the index vector is built in registers (setr * set1 + set1); the tail mask selects rem lanes, so the
+    # last block reads rows r0 .. R-1 only: the extent is exact, not rounded up to a whole 16-row block
+    src = _GATHER.replace("OFF", str(off))
+    assert _ext(src, "vnni") == [Extent(36 * 24 + (24 - off - 1) + off + 1), Extent((24 - off) * 37)]
+
+
+def test_vnni_gather_with_an_unknown_index_vector_is_not_bounded():
+    src = """
+#include <immintrin.h>
+extern "C" void g(const float* A, const int* I, float* B) {
+  __m512i idx = _mm512_loadu_si512(I);
+  _mm512_storeu_ps(B, _mm512_i32gather_ps(idx, A, 4));
+}
+"""
+    ext = _ext(src, "vnni")
+    assert ext[0] is None or ext[0].count is None  # the lanes come from memory: no static bound
+    assert ext[1] == Extent(16) and ext[2] == Extent(16)
+
+
+def test_serial_tail_mask_bit_test_selects_leading_lanes():
+    src = """
+#include <stdint.h>
+#define R 37
+extern "C" void g(const float* A, float* B) {
+  for (int r0 = 0; r0 < R; r0 += 16) {
+    const int rem = R - r0 < 16 ? R - r0 : 16;
+    const uint16_t k = (uint16_t)((1u << rem) - 1u);
+    for (int i = 0; i < 16; ++i) {
+      if ((k >> i) & 1) B[r0 + i] = A[r0 + i];
+    }
+  }
+}
+"""
+    assert _ext(src, "c") == [Extent(37), Extent(37)]
+
 DIALECTS = ("c", "vnni", "cuda", "hip", "bang")
 
 

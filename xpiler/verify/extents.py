@@ -28,9 +28,12 @@ merge are kept); an access whose bound cannot be found (an index from an unknown
 stored in memory or converted to an integer, an unknown callee given a pointer) gives `Extent(None)` and
 the Tester falls back to probing. Integers read back from a small local array are bounded by the values
 stored into it before the read in program order (a value stored later in a loop body and read in the
-next iteration is not seen: the Tester's probing run is the safety net). Vector registers are not
-modelled lane by lane (a gather's index vector is unknown). Integer scalar parameters are bound to a
-value (`scalars=`, default 64) because extents may depend on them.
+next iteration is not seen: the Tester's probing run is the safety net). Integer vector registers are
+modelled lane by lane (`_Lanes`) by running the catalogue's own loop form of the intrinsic that made
+them (`set1`, `setr`, `mullo`, `add`, ...), so a gather's index vector gives one access per lane, and a
+tail mask `(1 << n) - 1` (vector or serial form, `(m >> i) & 1`) selects lanes `i < n`; float vectors
+are not modelled. Integer scalar parameters are bound to a value (`scalars=`, default 64) because
+extents may depend on them.
 """
 
 from __future__ import annotations
@@ -115,6 +118,17 @@ class _Ptr:
     elem: int  # bytes per element of the pointee
     dtype: str | None  # pointee dtype when scalar
     shape: tuple = ()  # trailing dims (elements) for arrays: a[i][j] indexing
+
+
+@dataclass(frozen=True)
+class _Lanes:
+    """An integer vector register, lane by lane (Z3 terms)."""
+
+    values: tuple
+
+
+class _NotModelled(Exception):
+    """A loop form uses a construct the lane evaluator does not follow."""
 
 
 @dataclass(frozen=True)
@@ -371,7 +385,7 @@ class _Exec:
             if _is_int(v):
                 return _Dim3((v, z3.IntVal(1), z3.IntVal(1)))
             return None
-        return v if isinstance(v, _Ptr) else None
+        return v if isinstance(v, (_Ptr, _Lanes)) else None
 
     def s_Alloc(self, s: N.Alloc) -> None:
         self.exec_alloc(s)
@@ -416,7 +430,7 @@ class _Exec:
         self.record(p, p.elem, True, store=True)
         if p.root.kind == "local":
             stores = self.local_stores.setdefault(p.root.id, [])
-            if s.op is None and _is_int(_int(val)) and stores is not None and len(stores) < 8:
+            if s.op is None and _is_int(_int(val)) and stores is not None and len(stores) < 32:
                 stores.append((z3.simplify(_int(val)), tuple(self.path)))
             else:
                 self.local_stores[p.root.id] = None  # contents not modelled
@@ -500,6 +514,8 @@ class _Exec:
                 out[k] = z3.If(c, va, vb)
             elif isinstance(va, _Ptr) and isinstance(vb, _Ptr) and va.root is vb.root:
                 out[k] = _Ptr(va.root, z3.If(c, va.off, vb.off), va.elem, va.dtype, va.shape)
+            elif isinstance(va, _Lanes) and isinstance(vb, _Lanes) and len(va.values) == len(vb.values):
+                out[k] = _Lanes(tuple(z3.If(c, x, y) for x, y in zip(va.values, vb.values)))
             else:
                 for x in (va, vb):
                     if isinstance(x, _Ptr):
@@ -767,6 +783,9 @@ class _Exec:
         return {"-": -i, "+": i, "~": -i - 1}[e.op]
 
     def e_BinOp(self, e: N.BinOp) -> Any:
+        lane = self.prefix_bit(e)
+        if lane is not None:
+            return lane
         a = self.ev(e.a)
         if e.op in ("&&", "||"):
             ca = self.as_bool(a)
@@ -777,6 +796,25 @@ class _Exec:
             return z3.And(ca, cb) if e.op == "&&" else z3.Or(ca, cb)
         b = self.ev(e.b)
         return self.binop(e.op, a, b)
+
+    def prefix_bit(self, e: N.BinOp) -> Any:
+        """`(m >> i) & 1` where `m` is a tail mask of n leading lanes (`(1 << n) - 1`, inline or in a
+        variable): 1 when `i < n`, else 0."""
+        if e.op != "&" or not (isinstance(e.b, N.Const) and e.b.value == 1):
+            return None
+        sh = e.a
+        while isinstance(sh, N.Cast):
+            sh = sh.value
+        if not (isinstance(sh, N.BinOp) and sh.op == ">>"):
+            return None
+        m = sh.a
+        while isinstance(m, N.Cast):
+            m = m.value
+        n = self.prefix_masks.get(m.sym) if isinstance(m, N.Var) else self.prefix_lanes(m)
+        i = _int(self.ev(sh.b))
+        if n is None or i is None:
+            return None
+        return z3.If(i < n, z3.IntVal(1), z3.IntVal(0))
 
     def binop(self, op: str, a: Any, b: Any) -> Any:
         if isinstance(a, _Ptr) or isinstance(b, _Ptr):
@@ -1086,6 +1124,9 @@ class _Exec:
                 continue
             if o.scopes and all(s.value == "local" for s in o.scopes):
                 continue
+            if o.count is None and isinstance(binding.get("vindex"), _Lanes):
+                self.lane_accesses(entry, e, binding, p, o.role)
+                continue
             if o.count is None:
                 nbytes = self.matrix_footprint(e, binding, p)
                 if nbytes is None:
@@ -1111,7 +1152,98 @@ class _Exec:
         ret = entry.returns
         if ret and ret in ("int", "int32", "uint32", "int64"):
             return self.fresh("ret")
-        return None
+        return self.lane_form(entry, binding)
+
+    def lane_accesses(self, entry, e: N.Call, binding: dict, p: _Ptr, role: str) -> None:
+        """A gather/scatter through a known index vector: one element access per lane at
+        `base + vindex[i] * scale` bytes, under `i < n` when a tail mask selects n leading lanes."""
+        idx: _Lanes = binding["vindex"]
+        scale = _int(binding.get("scale"))
+        if scale is None:
+            scale = z3.IntVal(1)
+        lanes = self.prefix_mask_lanes(entry, e)
+        n = len(self.path)
+        for i, v in enumerate(idx.values):
+            if lanes is not None:
+                self.path.append(z3.IntVal(i) < lanes)
+            q = _Ptr(p.root, p.off + v * scale, p.elem, p.dtype)
+            if role in ("in", "inout"):
+                self.record(q, p.elem, False)
+            if role in ("out", "inout"):
+                self.record(q, p.elem, True)
+            del self.path[n:]
+
+    def lane_form(self, entry, binding: dict) -> _Lanes | None:
+        """The integer vector an intrinsic returns, lane by lane, by running its catalogue loop form over
+        known operands (scalars and `_Lanes`); None when anything is unknown or not followed."""
+        out_op = next((o for o in entry.operands if o.name == "ret" and o.role == "out"), None)
+        if out_op is None or entry.loop_form is None or not out_op.dtypes \
+                or not all(d.startswith(("int", "uint")) for d in out_op.dtypes):
+            return None
+        try:
+            count = int(out_op.count)
+        except (TypeError, ValueError):
+            return None
+        syms = {o.name: N.Sym(o.name) for o in entry.operands}
+        env: dict = {}
+        for o in entry.operands:
+            if o.name == "ret":
+                continue
+            v = binding.get(o.name)
+            if o.role == "scalar":
+                v = _int(v)
+            elif not isinstance(v, _Lanes):
+                return None
+            if v is None:
+                return None
+            env[syms[o.name]] = v
+        out: list = [None] * count
+        try:
+            stmts = entry.loop_form(**{k: N.Var(sym) for k, sym in syms.items()})
+            self.lane_exec(stmts, env, syms["ret"], out)
+        except (_NotModelled, TypeError, IndexError, z3.Z3Exception):
+            return None
+        if any(x is None for x in out):
+            return None
+        return _Lanes(tuple(z3.simplify(x) for x in out))
+
+    def lane_exec(self, stmts, env: dict, ret: N.Sym, out: list) -> None:
+        for st in stmts:
+            if isinstance(st, N.For):
+                lo, hi, step = (_const_int(x) for x in (st.start, st.stop, st.step))
+                for k in range(lo, hi, step):
+                    env[st.var] = z3.IntVal(k)
+                    self.lane_exec(st.body, env, ret, out)
+            elif isinstance(st, N.Store) and st.op is None and isinstance(st.target, N.Load) \
+                    and isinstance(st.target.base, N.Var) and st.target.base.sym is ret and len(st.target.indices) == 1:
+                out[_const_int(self.lane_ev(st.target.indices[0], env))] = self.lane_ev(st.value, env)
+            elif isinstance(st, N.Decl) and st.init is not None:
+                env[st.sym] = self.lane_ev(st.init, env)
+            elif isinstance(st, N.Block):
+                self.lane_exec(st.body, env, ret, out)
+            else:
+                raise _NotModelled(type(st).__name__)
+
+    def lane_ev(self, e, env: dict) -> Any:
+        if isinstance(e, N.Const) and isinstance(e.value, int) and not isinstance(e.value, bool):
+            return z3.IntVal(e.value)
+        if isinstance(e, N.Var) and e.sym in env and not isinstance(env[e.sym], _Lanes):
+            return env[e.sym]
+        if isinstance(e, N.Load) and isinstance(e.base, N.Var) and isinstance(env.get(e.base.sym), _Lanes) \
+                and len(e.indices) == 1:
+            return env[e.base.sym].values[_const_int(self.lane_ev(e.indices[0], env))]
+        if isinstance(e, N.Cast) and _int_type(e.type):
+            return self.lane_ev(e.value, env)  # index arithmetic: wrap-around is not modelled
+        if isinstance(e, N.BinOp):
+            v = self.binop(e.op, self.lane_ev(e.a, env), self.lane_ev(e.b, env))
+            if v is not None:
+                return v
+        if isinstance(e, N.Select):
+            c = _bool(self.lane_ev(e.cond, env))
+            a, b = _int(self.lane_ev(e.a, env)), _int(self.lane_ev(e.b, env))
+            if c is not None and a is not None and b is not None:
+                return z3.If(c, a, b)
+        raise _NotModelled(type(e).__name__)
 
     def prefix_mask_lanes(self, entry, e: N.Call) -> Any:
         """A lane mask written `(1 << n) - 1` (a prefix of n lanes, the usual tail mask), inline or in a
@@ -1169,6 +1301,17 @@ class _Exec:
             return _int(_eval_count(tree.body, env))
         except (ValueError, SyntaxError, TypeError, z3.Z3Exception):
             return None
+
+
+def _const_int(v: Any) -> int:
+    """A Python int from an IR constant or a Z3 integer value (else `_NotModelled`)."""
+    if isinstance(v, N.Const) and isinstance(v.value, int):
+        return v.value
+    if z3.is_expr(v):
+        v = z3.simplify(v)
+        if z3.is_int_value(v):
+            return v.as_long()
+    raise _NotModelled("not a constant")
 
 
 def _eval_count(node, env):
