@@ -28,7 +28,7 @@ import z3
 
 from xpiler.ir import nodes as N
 from xpiler.ir.types import Pointer, Scalar
-from xpiler.ir.visit import map_exprs, substitute, walk
+from xpiler.ir.visit import children, is_node, map_exprs, substitute, walk
 from xpiler.ir.z3expr import Unsupported, expand_macros, to_z3
 
 PURE_CALLS = (N.CallKind.MATH,)
@@ -44,6 +44,8 @@ class Access:
     loops: tuple[N.For, ...]  # enclosing counted loops inside the analysed region, outermost first
     path: tuple[tuple[int, str, int], ...]  # (id of the enclosing statement, field, position) from the region
     node: Any = None
+    guards: tuple = ()  # conditions known to hold at the access (`if`, `?:` arms, a C-style loop's condition)
+    regions: tuple = ()  # (scalars constant in a guarded region, symbols declared in it before the access)
 
 
 @dataclass
@@ -87,6 +89,7 @@ class FuncFacts:
                 counts[n.value.sym] = counts.get(n.value.sym, 0) + 1  # address taken: may change
         self.assign_counts = counts
         self.loop_vars = {n.var for n in walk(func) if isinstance(n, N.For)}
+        self.nonneg_counters = _nonneg_counters(func, self.decls, self.defines)
 
     def is_local_array(self, sym: N.Sym | None) -> bool:
         return sym in self.allocs
@@ -178,6 +181,27 @@ class FuncFacts:
         return None
 
 
+def _nonneg_counters(func: N.Func, decls: dict, defines: dict) -> set:
+    """Integer scalars that never go negative: initialized to a constant >= 0 and afterwards only set to
+    such constants or increased by positive constants (`i = 0; ...; i += 16`)."""
+    def nonneg_const(e):
+        v = expr_constant(e, defines)
+        return v is not None and v >= 0
+
+    ok = {s for s, d in decls.items() if isinstance(d.type, Scalar) and d.type.dtype in _INT_DTYPES
+          and d.init is not None and nonneg_const(d.init)}
+    for n in walk(func):
+        if isinstance(n, N.Assign) and n.sym in ok:
+            if n.op is None and nonneg_const(n.value):
+                continue
+            if n.op == "+" and (expr_constant(n.value, defines) or 0) > 0:
+                continue
+            ok.discard(n.sym)
+        elif isinstance(n, N.AddrOf) and isinstance(n.value, N.Var):
+            ok.discard(n.value.sym)
+    return ok
+
+
 def _same_elem(a: Any, b: Any) -> bool:
     return isinstance(a, Scalar) and isinstance(b, Scalar) and a.dtype == b.dtype
 
@@ -189,65 +213,115 @@ def _same_elem(a: Any, b: Any) -> bool:
 def analyze(stmts: tuple, facts: FuncFacts) -> Region:
     """Accesses, scalar assignments, declarations and unmodelled effects of a statement list."""
     reg = Region()
-    _stmts(stmts, facts, reg, (), ())
+    _stmts(stmts, facts, reg, (), (), _Ctx())
     return reg
 
 
-def _stmts(stmts, facts, reg, loops, path, tag: tuple = ()):
+@dataclass(frozen=True)
+class _Ctx:
+    """Where a statement sits: the guards that hold there and the guarded regions around it. A region is a
+    statement list (a C-style loop's body, an `if` arm) that does not assign the scalars of its condition;
+    those scalars keep one value throughout it, so the condition bounds them at every access inside."""
+
+    guards: tuple = ()
+    regions: tuple = ()  # (frozenset of stable scalars, list of symbols declared so far in the region)
+
+    def guarded(self, cond: N.Expr, body, negate: bool = False) -> _Ctx:
+        stable = frozenset(s for s in _scalars(cond) if s not in _assigned_in(body))
+        g = N.UnOp("!", cond) if negate else cond
+        if not stable:
+            return _Ctx(self.guards + (g,), self.regions)
+        return _Ctx(self.guards + (g,), self.regions + ((stable, []),))
+
+    def with_guard(self, g: N.Expr) -> _Ctx:
+        return _Ctx(self.guards + (g,), self.regions)
+
+    def declare(self, sym: N.Sym) -> None:
+        for _, decls in self.regions:
+            decls.append(sym)
+
+    def snapshot(self) -> tuple:
+        return tuple((stable, frozenset(decls)) for stable, decls in self.regions)
+
+
+def _scalars(e) -> set:
+    return {n.sym for n in walk(e) if isinstance(n, N.Var)}
+
+
+def _assigned_in(stmts) -> set:
+    out = set()
+    for n in (x for st in stmts for x in walk(st)):
+        if isinstance(n, N.Assign):
+            out.add(n.sym)
+        elif isinstance(n, N.AddrOf) and isinstance(n.value, N.Var):
+            out.add(n.value.sym)
+        elif isinstance(n, (N.Decl, N.Alloc)):
+            out.add(n.sym)  # a shadowing declaration: not the same scalar
+    return out
+
+
+def _access(reg, base, off, write, loops, path, node, ctx) -> None:
+    reg.accesses.append(Access(base, off, write, loops, path, node, ctx.guards, ctx.snapshot()))
+
+
+def _stmts(stmts, facts, reg, loops, path, ctx, tag: tuple = ()):
     for k, s in enumerate(stmts):
-        _stmt(s, facts, reg, loops, path + (tag + (k,),) if tag else path + ((0, "body", k),))
+        _stmt(s, facts, reg, loops, path + (tag + (k,),) if tag else path + ((0, "body", k),), ctx)
 
 
-def _stmt(s, facts, reg, loops, path):
-    def sub(stmts, name, new_loops=loops):
-        _stmts(stmts, facts, reg, new_loops, path, (id(s), name))
+def _stmt(s, facts, reg, loops, path, ctx):
+    def sub(stmts, name, new_loops=loops, c=ctx):
+        _stmts(stmts, facts, reg, new_loops, path, c, (id(s), name))
 
     if isinstance(s, (N.Decl, N.Alloc)):
         reg.declared.add(s.sym)
         if s.init is not None:
-            _reads(s.init, facts, reg, loops, path)
+            _reads(s.init, facts, reg, loops, path, ctx)
+        ctx.declare(s.sym)
     elif isinstance(s, N.Assign):
         reg.assigned[s.sym] = reg.assigned.get(s.sym, 0) + 1
-        _reads(s.value, facts, reg, loops, path)
+        _reads(s.value, facts, reg, loops, path, ctx)
     elif isinstance(s, N.Store):
-        _reads(s.value, facts, reg, loops, path)
+        _reads(s.value, facts, reg, loops, path, ctx)
         t = s.target
         if isinstance(t, N.Load):
             for ix in t.indices:
-                _reads(ix, facts, reg, loops, path)
-            _reads(t.base, facts, reg, loops, path, top=False)
+                _reads(ix, facts, reg, loops, path, ctx)
+            _reads(t.base, facts, reg, loops, path, ctx, top=False)
             base, off = facts.element(t)
             if s.op is not None:
-                reg.accesses.append(Access(base, off, False, loops, path, s))
-            reg.accesses.append(Access(base, off, True, loops, path, s))
+                _access(reg, base, off, False, loops, path, s, ctx)
+            _access(reg, base, off, True, loops, path, s, ctx)
         elif isinstance(t, N.Deref):
-            _reads(t.value, facts, reg, loops, path, top=False)
+            _reads(t.value, facts, reg, loops, path, ctx, top=False)
             base, off = facts.pointer_expr(t.value)
             if s.op is not None:
-                reg.accesses.append(Access(base, off, False, loops, path, s))
-            reg.accesses.append(Access(base, off, True, loops, path, s))
+                _access(reg, base, off, False, loops, path, s, ctx)
+            _access(reg, base, off, True, loops, path, s, ctx)
         else:
             reg.impure.append(f"store to {type(t).__name__}")
     elif isinstance(s, N.For):
         reg.declared.add(s.var)
         for e in (s.start, s.stop, s.step):
-            _reads(e, facts, reg, loops, path)
+            _reads(e, facts, reg, loops, path, ctx)
         sub(s.body, "body", loops + (s,))
     elif isinstance(s, N.CFor):
         sub(s.init, "init")
         if s.cond is not None:
-            _reads(s.cond, facts, reg, loops, path)
+            _reads(s.cond, facts, reg, loops, path, ctx)
         sub(s.update, "update")
-        sub(s.body, "body")
+        # the body runs only when the condition held, and (when it does not assign the condition's
+        # scalars; the update runs after it) those scalars keep that value throughout the body
+        sub(s.body, "body", c=ctx if s.cond is None else ctx.guarded(s.cond, s.body))
     elif isinstance(s, (N.While, N.DoWhile)):
-        _reads(s.cond, facts, reg, loops, path)
-        sub(s.body, "body")
+        _reads(s.cond, facts, reg, loops, path, ctx)
+        sub(s.body, "body", c=ctx.guarded(s.cond, s.body) if isinstance(s, N.While) else ctx)
     elif isinstance(s, N.If):
-        _reads(s.cond, facts, reg, loops, path)
-        sub(s.then, "then")
-        sub(s.orelse, "orelse")
+        _reads(s.cond, facts, reg, loops, path, ctx)
+        sub(s.then, "then", c=ctx.guarded(s.cond, s.then))
+        sub(s.orelse, "orelse", c=ctx.guarded(s.cond, s.orelse, negate=True))
     elif isinstance(s, N.Switch):
-        _reads(s.value, facts, reg, loops, path)
+        _reads(s.value, facts, reg, loops, path, ctx)
         for i, c in enumerate(s.cases):
             sub(c.body, f"case{i}")
     elif isinstance(s, N.Block):
@@ -255,29 +329,42 @@ def _stmt(s, facts, reg, loops, path):
     elif isinstance(s, (N.Break, N.Continue, N.Return)):
         reg.jumps.append((s, path))
         if isinstance(s, N.Return) and s.value is not None:
-            _reads(s.value, facts, reg, loops, path)
+            _reads(s.value, facts, reg, loops, path, ctx)
     elif isinstance(s, N.Evaluate):
-        _reads(s.value, facts, reg, loops, path)
+        _reads(s.value, facts, reg, loops, path, ctx)
     elif isinstance(s, N.Comment):
         pass
     else:
         reg.impure.append(type(s).__name__)
 
 
-def _reads(e, facts, reg, loops, path, top: bool = True):
-    for n in walk(e):
-        if isinstance(n, N.Load):
-            base, off = facts.element(n)
-            reg.accesses.append(Access(base, off, False, loops, path, n))
-        elif isinstance(n, N.Deref):
-            base, off = facts.pointer_expr(n.value)
-            reg.accesses.append(Access(base, off, False, loops, path, n))
-        elif isinstance(n, N.Call) and n.kind not in PURE_CALLS and n.kind is not N.CallKind.MACRO:
-            reg.impure.append(f"call of {n.name}")
-        elif isinstance(n, N.OpaqueExpr):
-            reg.impure.append("opaque expression")
-        elif isinstance(n, N.Builtin):
-            reg.impure.append(f"parallel built-in {n.name}")
+def _reads(e, facts, reg, loops, path, ctx, top: bool = True):
+    if isinstance(e, tuple):
+        for x in e:
+            _reads(x, facts, reg, loops, path, ctx)
+        return
+    if not is_node(e):
+        return
+    if isinstance(e, N.Select):  # each arm is read only when the condition says so
+        _reads(e.cond, facts, reg, loops, path, ctx)
+        _reads(e.a, facts, reg, loops, path, ctx.with_guard(e.cond))
+        _reads(e.b, facts, reg, loops, path, ctx.with_guard(N.UnOp("!", e.cond)))
+        return
+    if isinstance(e, N.Load):
+        base, off = facts.element(e)
+        _access(reg, base, off, False, loops, path, e, ctx)
+    elif isinstance(e, N.Deref):
+        base, off = facts.pointer_expr(e.value)
+        _access(reg, base, off, False, loops, path, e, ctx)
+    elif isinstance(e, N.Call) and e.kind not in PURE_CALLS and e.kind is not N.CallKind.MACRO:
+        reg.impure.append(f"call of {e.name}")
+    elif isinstance(e, N.OpaqueExpr):
+        reg.impure.append("opaque expression")
+    elif isinstance(e, N.Builtin):
+        reg.impure.append(f"parallel built-in {e.name}")
+    for c in children(e):
+        if isinstance(c, N.Expr):
+            _reads(c, facts, reg, loops, path, ctx)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -287,11 +374,34 @@ def _reads(e, facts, reg, loops, path, top: bool = True):
 class Instance:
     """One instance of the region: its own Z3 variable for every loop variable and unknown."""
 
-    def __init__(self, tag: str, facts: FuncFacts, parent: Instance | None = None, own: set = frozenset()) -> None:
+    def __init__(self, tag: str, facts: FuncFacts, parent: Instance | None = None, own: set = frozenset(),
+                 access: Access | None = None) -> None:
         self.tag = tag
         self.facts = facts
         self.env: dict = {}
         self.parent, self.own = parent, own  # loop variables not in `own` are the parent's (same iteration)
+        # with `access`: the scalars its guarded regions keep constant have one value in this instance
+        self.regions = access.regions if access is not None else ()
+        self.pinned = frozenset().union(*(st for st, _ in self.regions)) if self.regions else frozenset()
+
+    def guard_constraints(self, access: Access) -> list:
+        """What holds at `access` in this instance: its guards, and `v >= 0` for the pinned counters that
+        only ever take non-negative values."""
+        out = []
+        for g in access.guards:
+            try:
+                c = self.cond(g)
+            except (Unsupported, ValueError, z3.Z3Exception):
+                continue
+            if c is not None:
+                out.append(c)
+        out += [self.var(v) >= 0 for v in self.pinned if v in self.facts.nonneg_counters]
+        return out
+
+    def cond(self, e: N.Expr) -> Any:
+        e = _prefix_mask_tests(self._inline(e))
+        v = self._conv(e)
+        return v if z3.is_bool(v) else (v != 0 if z3.is_int(v) else None)
 
     def var(self, sym: N.Sym) -> z3.ArithRef:
         if self.parent is not None and sym not in self.own:
@@ -316,13 +426,21 @@ class Instance:
         for n in walk(e):
             if isinstance(n, N.Var) and n.sym not in subst:
                 init = self.facts.single(n.sym)
-                if init is not None:
+                if init is not None and self._inlinable(n.sym, init):
                     subst[n.sym] = init
         return self._inline(substitute(e, subst), depth + 1) if subst else e
 
+    def _inlinable(self, sym: N.Sym, init: N.Expr) -> bool:
+        """A single-assignment scalar whose initializer reads a pinned scalar stands for that pinned value
+        only when it was declared inside a region that keeps the scalar constant."""
+        uses = _scalars(init) & self.pinned
+        return not uses or any(sym in decls and uses <= stable for stable, decls in self.regions)
+
     def _conv(self, e: N.Expr) -> Any:
-        # loop variables are this instance's; other scalars may change between two accesses: unknowns
-        env = {s: (self.var(s) if s in self.facts.loop_vars else self.fresh()) for s in _local_syms(e, self.facts)}
+        # loop variables are this instance's, and so are scalars its guarded regions keep constant; other
+        # scalars may change between two accesses: unknowns
+        env = {s: (self.var(s) if s in self.facts.loop_vars or s in self.pinned else self.fresh())
+               for s in _local_syms(e, self.facts)}
         try:
             return to_z3(e, env, self.facts.defines)
         except (Unsupported, ValueError, z3.Z3Exception):
@@ -346,6 +464,35 @@ class Instance:
                 except z3.Z3Exception:
                     pass
         return self.fresh()
+
+
+def _prefix_mask_tests(e: N.Expr) -> N.Expr:
+    """`(m >> l) & 1` with `m = (1 << n) - 1` (a tail mask of n leading lanes, through casts) is the test
+    `l < n`."""
+    def strip(x):
+        while isinstance(x, N.Cast):
+            x = x.value
+        return x
+
+    def mask_count(m):  # (a mask in a scalar was inlined already, where that is sound)
+        m = strip(m)
+        if isinstance(m, N.BinOp) and m.op == "-" and isinstance(strip(m.b), N.Const) and strip(m.b).value == 1:
+            sh = strip(m.a)
+            if isinstance(sh, N.BinOp) and sh.op == "<<" and isinstance(strip(sh.a), N.Const) \
+                    and strip(sh.a).value == 1:
+                return sh.b
+        return None
+
+    def fn(x):
+        if isinstance(x, N.BinOp) and x.op == "&" and isinstance(strip(x.b), N.Const) and strip(x.b).value == 1:
+            sh = strip(x.a)
+            if isinstance(sh, N.BinOp) and sh.op == ">>":
+                n = mask_count(sh.a)
+                if n is not None:
+                    return N.BinOp("<", sh.b, n)
+        return None
+
+    return map_exprs(e, fn)
 
 
 def _as_int(v: Any) -> Any:
@@ -429,8 +576,8 @@ def _txt(e) -> str:
 def _may_conflict(a: Access, b: Access, band: tuple[N.For, ...], facts: FuncFacts) -> bool:
     if a.index is None or b.index is None:
         return True
-    i1, i2 = Instance("1", facts), Instance("2", facts)
-    cs = domain(i1, a.loops) + domain(i2, b.loops)
+    i1, i2 = Instance("1", facts, access=a), Instance("2", facts, access=b)
+    cs = domain(i1, a.loops) + domain(i2, b.loops) + i1.guard_constraints(a) + i2.guard_constraints(b)
     cs.append(z3.Or(*[i1.var(f.var) != i2.var(f.var) for f in band]))
     cs.append(i1.term(a.index) == i2.term(b.index))
     return check_sat(cs) != z3.unsat

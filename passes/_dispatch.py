@@ -12,8 +12,13 @@ from xpiler.pipeline.program import Program
 
 
 class DialectDispatch(Pass):
-    def __init__(self, name: str, impl: Mapping[str, str], *, optional: bool = False, knobs: tuple[Knob, ...] = ()):
+    def __init__(self, name: str, impl: Mapping[str, str], *, optional: bool = False, knobs: tuple[Knob, ...] = (),
+                 optional_dialects: tuple[str, ...] = ()):
         self.name, self.impl, self.optional, self.knobs = name, dict(impl), optional, knobs
+        self.optional_dialects = frozenset(optional_dialects)
+
+    def is_optional(self, program: Program) -> bool:
+        return self.optional or program.dialect in self.optional_dialects
 
     def _impl(self, program: Program):
         mod = self.impl.get(program.dialect)

@@ -233,6 +233,42 @@ def test_local_array_read_after_the_loop_stays_serial():
         bind(prog)
 
 
+_ROWS = """#define M 8
+#define N 37
+KERNEL void k(const float* x, float* y) {
+  for (int m = 0; m < M; ++m) {
+    int j = 0;
+    for (; j + 16 <= N; j += 16) {
+      for (int l = 0; l < 16; ++l) { (y + m * N + j)[l] = (x + m * N + j)[l] * 2.0f; }
+    }
+    if (j < N) {
+      const unsigned short t = (unsigned short)((1u << (N - j)) - 1u);
+      for (int l = 0; l < 16; ++l) {
+        if ((t >> l) & 1) { (y + m * N + j)[l] = ((t >> l) & 1 ? (x + m * N + j)[l] : 0.0f) + 1.0f; }
+      }
+    }
+  }
+}
+"""
+
+
+def test_strip_mined_rows_with_a_masked_tail_are_parallel():
+    # j is a counter shared by the strip loop and its tail: the strip loop's condition (j + 16 <= N), the
+    # tail's (j < N), the tail mask's lane test (l < N - j) and j >= 0 keep each row's accesses in the row
+    res = bind(kernel(_ROWS))
+    assert "bound (m)" in res.notes[0]
+
+
+@pytest.mark.parametrize("change", [
+    ("if ((t >> l) & 1) { (y", "if (1) { (y"),  # no lane mask: the tail spills into the next row
+    ("for (; j + 16 <= N; j += 16) {", "for (; j + 16 <= N; j += 16) {\n      j += 0 * j;"),  # j changes in body
+    ("int j = 0;", "int j = -16;"),  # j may be negative
+])
+def test_strip_mined_rows_without_the_bounds_are_not_parallel(change):
+    with pytest.raises(PassDeclined, match="dependence"):
+        bind(kernel(_ROWS.replace(*change)))
+
+
 def test_two_nests_writing_global_memory_are_declined():
     prog = kernel("#define N 64\nKERNEL void k(const float* x, float* y, float* z) {\n"
                   "  for (int i = 0; i < N; ++i) { y[i] = x[i]; }\n"

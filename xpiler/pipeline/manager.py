@@ -156,7 +156,7 @@ class PassManager:
             step.dialect_after = (nxt or cur).dialect
             self.progress(f"{name}: {status}")
             if nxt is None:
-                if p.optional:
+                if p.is_optional(cur):
                     continue
                 return None, f"{name} {status}: {reason}"
             cur = nxt

@@ -106,6 +106,10 @@ class Pass:
     def applies(self, program: Program, ctx: PassContext) -> bool:
         return True
 
+    def is_optional(self, program: Program) -> bool:
+        """May a failed run on `program` be skipped (rolled back) instead of failing the plan?"""
+        return self.optional
+
     def run(self, program: Program, ctx: PassContext) -> PassResult:  # pragma: no cover - interface
         raise NotImplementedError
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 LIFT: dict[str, tuple[str, ...]] = {
     "c": (),
-    "vnni": ("detensorize",),
+    "vnni": ("detensorize", "loop_recovery"),
     "cuda": ("detensorize", "loop_recovery", "host"),
     "hip": ("detensorize", "loop_recovery", "host"),
     "bang": ("detensorize", "loop_recovery", "host"),
