@@ -99,7 +99,15 @@ def set_bang_launch(program: Program, kernel: str, tasks: int, clusters: int, co
     union = {1: "cnrtFuncTypeUnion1", 2: "cnrtFuncTypeUnion2", 4: "cnrtFuncTypeUnion4", 8: "cnrtFuncTypeUnion8",
              16: "cnrtFuncTypeUnion16"}[clusters]
 
-    count = [0]
+    used = {n.sym.name for n in walk(program.module) if isinstance(n, N.Decl)}
+
+    def fresh_dim() -> N.Sym:  # one cnrtDim3_t per launch, never redeclaring a name (other kernels' launches)
+        k, name = 1, "xp_dim"
+        while name in used:
+            k += 1
+            name = f"xp_dim{k}"
+        used.add(name)
+        return N.Sym(name)
 
     class _R(Rewriter):
         def _rewrite_tuple(self, items):
@@ -107,8 +115,7 @@ def set_bang_launch(program: Program, kernel: str, tasks: int, clusters: int, co
             out, changed = [], False
             for s in items:
                 if isinstance(s, N.Launch) and s.kernel == kernel and len(s.config) >= 2:
-                    count[0] += 1
-                    dim = N.Sym("xp_dim" if count[0] == 1 else f"xp_dim{count[0]}")
+                    dim = fresh_dim()
                     out.append(N.Decl(dim, Named("cnrtDim3_t"), N.InitList((N.Const(tasks), N.Const(1), N.Const(1)))))
                     cfg = (N.Var(dim), N.Var(N.Sym(union))) + s.config[2:]
                     out.append(dataclasses.replace(s, config=cfg))

@@ -349,6 +349,7 @@ def _cover_obligation(func: N.Func, i: int, ext, u: ParamUse, defines: dict) -> 
                 known = {f.var for f in acc.loops} | {p.sym for p in func.params} | \
                     {d.sym for d in defines.values()}
                 seen = [index] + [inline(c, defs) for c in acc.conds]  # a guard on an unknown flag counts too
+                seen += [inline(e, defs) for f in acc.loops for e in (f.start, f.stop, f.step)]  # and bounds
                 free = {n.sym for e in seen for n in walk(e) if isinstance(n, N.Var)} - known
                 if model is not None and acc.clean and not free:
                     return False, f"{name}: an access may fall outside the allocation"

@@ -28,7 +28,7 @@ import dataclasses
 from xpiler.ir import nodes as N
 from xpiler.ir.equal import structural_eq
 from xpiler.ir.types import Pointer, Scalar
-from xpiler.ir.visit import map_exprs, substitute, walk
+from xpiler.ir.visit import Rewriter, map_exprs, substitute, walk
 from xpiler.pipeline.passes import PassContext, PassResult
 from xpiler.pipeline.program import Program
 
@@ -44,14 +44,95 @@ def applies(program: Program, ctx: PassContext) -> bool:
 
 
 def run(program: Program, ctx: PassContext) -> PassResult:
-    module = program.module
+    module, inlined = _inline_helpers(program.module, program.entry)
     r = _Recover(module)
+    r.log.extend(inlined)
     items = tuple(dataclasses.replace(i, body=r.func(i)) if isinstance(i, N.Func) and not i.is_declaration else i
                   for i in module.items)
     if not r.log:
         return PassResult(program, changed=False, notes=["loop_recovery(lanes): no lane loops to recover"])
     new = program.replace(module=dataclasses.replace(module, items=items))
     return PassResult(new, notes=["loop_recovery(lanes): " + "; ".join(r.log)])
+
+
+# ------------------------------------------------------------------------------------------------ inlining
+def _inline_helpers(module: N.Module, entry: str) -> tuple[N.Module, list[str]]:
+    """Calls, as statements, of void helper functions (`sign16(v, r);` with lane arrays) are replaced by a
+    block with a copy of the helper's body, every local under a fresh name; helpers no longer called are
+    dropped. Template helpers, recursive ones, and ones with a `return` before their end stay calls."""
+    from ._host_inline import _assigned, _inlinable
+
+    funcs = {f.name: f for f in module.funcs() if not f.is_declaration}
+    names = Names(module)
+    done: list[str] = []
+
+    class _Inline(Rewriter):
+        def rewrite_Evaluate(self, st):
+            call = st.value
+            f = funcs.get(call.name) if isinstance(call, N.Call) and call.kind is not N.CallKind.MATH else None
+            if f is None or f.name == entry or not _inlinable(f) or len(call.args) != len(f.params):
+                return None
+            mapping, prologue = {}, []
+            for prm, a in zip(f.params, call.args):
+                if _simple(a) and not _assigned(f.body, prm.sym):
+                    mapping[prm.sym] = a
+                else:
+                    sym = names.fresh(prm.sym.name)
+                    mapping[prm.sym] = N.Var(sym)
+                    prologue.append(N.Decl(sym, prm.type, a))
+            body = f.body[:-1] if f.body and isinstance(f.body[-1], N.Return) else f.body
+            body = _fresh_copy(tuple(substitute(x, mapping) for x in body), names)
+            done.append(f.name)
+            return N.Block(tuple(prologue) + body)
+
+    items = []
+    for it in module.items:
+        if isinstance(it, N.Func) and not it.is_declaration and not it.template_params:
+            it = dataclasses.replace(it, body=_Inline().rewrite(it.body))
+        items.append(it)
+    if not done:
+        return module, []
+    called = {n.name for it in items if isinstance(it, N.Func) for n in walk(it) if isinstance(n, N.Call)}
+    items = [it for it in items if not (isinstance(it, N.Func) and it.name in done and it.name not in called
+                                        and it.name != entry)]
+    return dataclasses.replace(module, items=tuple(items)), [f"inlined {', '.join(sorted(set(done)))}"]
+
+
+def _simple(a) -> bool:
+    """An argument that may stand for the parameter at every use: variables, constants, and address
+    arithmetic of them (no loads, no calls: nothing the callee's writes could change)."""
+    a = _strip(a)
+    if isinstance(a, (N.Var, N.Const)):
+        return True
+    return isinstance(a, N.BinOp) and a.op in ("+", "-", "*") and _simple(a.a) and _simple(a.b)
+
+
+def _fresh_copy(stmts: tuple, names: Names) -> tuple:
+    """`stmts` with every symbol they declare replaced by a new one under a fresh name."""
+    decl = {}
+    for n in _walk(stmts):
+        if isinstance(n, (N.Decl, N.Alloc)) and n.sym not in decl:
+            decl[n.sym] = names.fresh(n.sym.name)
+        elif isinstance(n, N.For) and n.var not in decl:
+            decl[n.var] = names.fresh(n.var.name)
+
+    class _R(Rewriter):
+        def rewrite_Var(self, v):
+            return N.Var(decl[v.sym]) if v.sym in decl else None
+
+        def rewrite_Decl(self, d):
+            return dataclasses.replace(d, sym=decl[d.sym]) if d.sym in decl else None
+
+        def rewrite_Alloc(self, d):
+            return dataclasses.replace(d, sym=decl[d.sym]) if d.sym in decl else None
+
+        def rewrite_For(self, f):
+            return dataclasses.replace(f, var=decl[f.var]) if f.var in decl else None
+
+        def rewrite_Assign(self, a):
+            return dataclasses.replace(a, sym=decl[a.sym]) if a.sym in decl else None
+
+    return _R().rewrite(stmts)
 
 
 # ------------------------------------------------------------------------------------------------ helpers

@@ -10,7 +10,9 @@ the dialect module rewrites it:
 The launch is updated in the host code or in `program.launch`. Obligations (Z3): the binding decodes every
 active (block, thread) / (task, index) into the iteration space, injectively and onto it; plus the
 independence verdict. A kernel whose loops cannot be bound is left serial (the pass declines when no
-kernel was bound). Limits: see `_bind_common` (one effectful nest per kernel, rectangular bands).
+kernel was bound). A kernel launched from host code with several top-level nests that write global memory is
+first split into one kernel per nest, launched in order (`_bind_split`). Limits: see `_bind_common`
+(rectangular bands).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from xpiler.pipeline.program import Program
 
 from . import _bind_common as C
 from . import _bind_launch as L
+from . import _bind_split as S
 
 _IMPL = {"cuda": "_bind_simt", "hip": "_bind_simt", "bang": "_bind_bang"}
 
@@ -44,10 +47,11 @@ class LoopBind(Pass):
         if impl_name is None:
             raise PassDeclined(f"loop_bind: no binding for dialect {program.dialect}")
         impl = importlib.import_module(f"xpiler.passes.{impl_name}")
+        program, split = S.split_kernels(program)  # several global-memory nests: one kernel each
         kernels = L.serial_kernels(program)
         if not kernels:
             raise PassDeclined("loop_bind: no kernel runs as a single thread / task")
-        obligations, notes, declined = [], [], []
+        obligations, notes, declined = [], list(split), []
         for name in kernels:
             func = program.module.func(name)
             try:
@@ -66,7 +70,7 @@ class LoopBind(Pass):
             where = " ".join(f"{k}={v}" for k, v in launch.items())
             priv = f"; thread-private: {', '.join(band.private)}" if band.private else ""
             notes.append(f"{name}: bound ({loops}) [{band.proof}] with {where}{priv}")
-        if not notes:
+        if len(notes) == len(split):
             raise PassDeclined("loop_bind: " + "; ".join(declined))
         notes += [f"left serial: {d}" for d in declined]
         return PassResult(program, obligations, notes=notes)

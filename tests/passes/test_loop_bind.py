@@ -315,3 +315,38 @@ def test_runtime_trip_counts_use_a_strided_loop(dialect):
     want = np.zeros_like(x)
     want.reshape(7, 11)[:, 2::3] = 2 * x.reshape(7, 11)[:, 2::3]
     np.testing.assert_array_equal(out, want)
+
+
+# ------------------------------------------------------------------------------------------------ splitting
+_TWO_NESTS = """#define N 1000
+extern "C" void f(const float* x, float* y, float* z) {
+  const float k = 2.0f;
+  for (int i = 0; i < N; ++i) { y[i] = x[i] * k; }
+  for (int i = 0; i < N; ++i) { z[i] = y[N - 1 - i] + k; }
+}
+"""
+
+
+@pytest.mark.parametrize("target", ["cuda", "bang"])
+def test_two_nests_become_two_bound_kernels(target):
+    # the second nest reads what other iterations of the first wrote (reversed): only a kernel boundary
+    # between them keeps that order once both are parallel
+    from xpiler import transcompile
+
+    res = transcompile(_TWO_NESTS, "c", target)
+    assert res.verified
+    launches = re.findall(r"(\w+)<<<([^>]*)>>>", res.code)
+    assert len(launches) == 2 and launches[0][0] != launches[1][0]
+    assert all(cfg.replace(" ", "") != "1,1" for _, cfg in launches)
+    assert any("split into 2 kernels" in n for s in res.report.steps for n in s.notes)
+
+
+def test_nests_sharing_a_local_array_are_not_split():
+    from xpiler import transcompile
+
+    src = _TWO_NESTS.replace("const float k = 2.0f;", "const float k = 2.0f;\n  float t[N];").replace(
+        "y[i] = x[i] * k;", "t[i] = x[i]; y[i] = t[i] * k;").replace("y[N - 1 - i] + k", "t[N - 1 - i] + k")
+    res = transcompile(src, "c", "cuda")
+    assert res.verified
+    assert not any("split into" in n for s in res.report.steps for n in s.notes)
+    assert "<<<1, 1>>>" in res.code

@@ -28,6 +28,8 @@ LOWER: dict[str, tuple[str, ...]] = {
     "bang": ("host", "loop_bind", "cache", "tensorize", "pipeline"),
 }
 
+SIMD = ("vnni",)  # sources whose lift recovers element loops from lane loops (optional improvement)
+
 DIRECT: dict[tuple[str, str], tuple[str, ...]] = {
     ("cuda", "hip"): ("port",),
     ("hip", "cuda"): ("port",),
@@ -54,4 +56,8 @@ def plans(source: str, target: str) -> list[Plan]:
     if lift is None or lower is None:
         return out
     out.append(Plan("via serial form", lift + lower))
+    if "loop_recovery" in lift and source in SIMD:
+        # the recovered element loops are better code, but a later mandatory pass may still fail on them:
+        # then the lane loops as detensorize left them
+        out.append(Plan("via serial form, lane loops kept", tuple(p for p in lift if p != "loop_recovery") + lower))
     return out
