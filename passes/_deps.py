@@ -12,6 +12,12 @@ Model.
   assigned more than once) become unknown integers, fresh for each of the two iteration instances compared:
   an over-approximation, so "independent" is only claimed when it holds for any values.
 - Local integer scalars assigned exactly once (`const int s = ...`) are replaced by their initializer.
+- Guards: an access records the conditions that hold where it sits (`if` arms, `?:` arms, a C-style loop's
+  condition inside its body). A scalar assigned several times (a counter shared by a strip loop and its
+  tail) is one value per instance inside a region that does not assign it (the body of the loop whose
+  condition reads it, the arm of the `if`), so the guard bounds it there; a counter that only starts at
+  and is reset to constants >= 0 and only grows is >= 0. A tail-mask lane test `(m >> l) & 1` with
+  `m = (1 << n) - 1` is `l < n`.
 
 `band_conflicts` asks, for every pair of accesses to one base of which one writes: can two instances whose
 band variables differ touch the same element? Any `sat`/`unknown` answer is a conflict. Privatization of
