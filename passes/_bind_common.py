@@ -210,7 +210,14 @@ def _band_problem(band: tuple, between: tuple, outer: tuple, reg: D.Region, fact
         if band[0] not in a.loops and not a.write and (a.base in written or a.base is None):
             return "a declaration above the band reads memory the band writes"
     if all(f.kind is N.LoopKind.PARALLEL for f in band):
-        return None
+        # PARALLEL (a recovered task loop) vouches for the source's memory model, where on-chip buffers
+        # (`__nram__`, now module-level arrays) are private to each task. Once the iterations are threads
+        # such buffers are shared: they must still pass the dependence test.
+        shared = [a for a in band_accesses if a.base in facts.module_buffers]
+        if not any(a.write for a in shared):
+            return None
+        problems = D.band_conflicts(shared, band, facts, skip_bases=skip)
+        return None if not problems else "module buffer shared by the iterations: " + problems[0]
     problems = D.band_conflicts(band_accesses, band, facts, skip_bases=skip)
     return None if not problems else "dependence: " + problems[0]
 

@@ -10,7 +10,9 @@ runs the tasks of a barrier-free kernel one after another in taskId order, so th
 computation in the same order; `__nram__`/`__wram__` buffers are reused by the iterations as the runtime's
 cores reuse them between tasks.
 
-A `return` of the kernel body becomes `continue` (it ends the task). Declined (nothing changed): entries
+Early returns of the kernel body become structured `if`/`else` (`if (c) return; B` -> `if (!c) { B }`) when
+every return ends one arm of an `if` chain at the top level; otherwise a `return` becomes `continue` (it
+ends the task). Declined (nothing changed): entries
 that are not bare kernels (a CNRT host wrapper: its launch lives in host code), kernels with cluster- or
 device-wide barriers (`__sync_cluster`, `__sync_all`: tasks are not independent), a `return` inside a
 loop of the body, device functions that read the built-in variables, and Block launches that read
@@ -112,6 +114,49 @@ class _Returns(Rewriter):
         return N.Continue(loc=node.loc)
 
 
+def _may_return(s) -> bool:
+    return any(isinstance(n, N.Return) for n in walk(s))
+
+
+def _structure(stmts: tuple) -> tuple[tuple, bool] | None:
+    """Early returns of the kernel body as structured code: `if (c) { A; return; } B` -> `if (c) { A } else
+    { B }` (`if (c) return; B` -> `if (!c) { B }`), so that the task loop needs no `continue` and loop_bind
+    can bind it. Returns (statements, whether they always return), or None when a return sits where this
+    does not apply (in a loop, a switch, a block, or an `if` whose arms only sometimes return)."""
+    out: list = []
+    for k, s in enumerate(stmts):
+        if isinstance(s, N.Return):
+            return (tuple(out), True) if s.value is None else None
+        if not _may_return(s):
+            out.append(s)
+            continue
+        if not isinstance(s, N.If):
+            return None
+        t, e = _structure(s.then), _structure(s.orelse)
+        if t is None or e is None:
+            return None
+        (tb, tr), (eb, er) = t, e
+        if not tr and not er:
+            return None  # returns only on some paths inside an arm: the rest's condition is not one branch
+        rest = _structure(stmts[k + 1:]) if not (tr and er) else ((), True)
+        if rest is None:
+            return None
+        rb, rr = rest
+        if tr and er:
+            out.append(dataclasses.replace(s, then=tb, orelse=eb))
+            return tuple(out), True
+        if tr:
+            then, orelse = tb, eb + rb
+        else:
+            then, orelse = tb + rb, eb
+        if not then and orelse:
+            out.append(N.If(N.UnOp("!", s.cond), orelse, (), loc=s.loc))
+        elif then or orelse:
+            out.append(dataclasses.replace(s, then=then, orelse=orelse))
+        return tuple(out), rr
+    return tuple(out), False
+
+
 def _fresh(module: N.Module, base: str) -> str:
     used = {getattr(n, "name", None) for n in walk(module) if isinstance(n, (N.Func, N.Define, N.Builtin))}
     used |= {s.name for n in walk(module) for s in (getattr(n, "sym", None), getattr(n, "var", None))
@@ -143,7 +188,8 @@ def run(program: Program, ctx: PassContext) -> PassResult:
 
     t = N.Sym(_fresh(program.module, "task"))
     vals = lay.values(N.Var(t))
-    body = _Returns().rewrite(kernel.body)
+    structured = _structure(kernel.body)
+    body = structured[0] if structured is not None else _Returns().rewrite(kernel.body)
     body = map_exprs(body, lambda e: vals[e.name] if isinstance(e, N.Builtin) and e.name in vals else None)
     loop = N.For(t, N.Const(0), N.Const(lay.tasks), N.Const(1), tuple(body), kind=N.LoopKind.PARALLEL,
                  var_type=Scalar("int32", "int"))
