@@ -25,5 +25,6 @@ LANGUAGE = LanguageFacts(
     named_types=frozenset({"dim3", "cudaStream_t", "cudaError_t", "cudaEvent_t"}),
     default_includes=("cuda_runtime.h", "cuda_fp16.h", "mma.h"),
     warp_size=32,
+    private_bytes_max=512 * 1024,
     triple_chevron=True,
 )

@@ -25,5 +25,6 @@ LANGUAGE = LanguageFacts(
     named_types=frozenset({"dim3", "hipStream_t", "hipError_t", "hipEvent_t"}),
     default_includes=("hip/hip_runtime.h", "hip/hip_fp16.h"),
     warp_size=64,
+    private_bytes_max=131056,
     triple_chevron=True,
 )

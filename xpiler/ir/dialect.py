@@ -68,6 +68,10 @@ class LanguageFacts:
     # Headers a printed module of this dialect includes when the source had none.
     default_includes: tuple[str, ...] = ()
     warp_size: int | None = None
+    # Bytes of thread-private arrays one thread may hold (CUDA: 512 KiB of local memory per thread, the
+    # Programming Guide's limit; HIP on gfx90a: hipcc refuses stack frames over 131056 bytes). None: no
+    # per-thread limit that code generation must respect.
+    private_bytes_max: int | None = None
     # True when kernels are launched with `k<<<...>>>(...)` in host code.
     triple_chevron: bool = False
     restrict_spelling: str = "__restrict__"
