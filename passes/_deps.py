@@ -33,6 +33,7 @@ from typing import Any
 import z3
 
 from xpiler.ir import nodes as N
+from xpiler.ir.lanes import lane_test, prefix_mask_count
 from xpiler.ir.types import Pointer, Scalar
 from xpiler.ir.visit import children, is_node, map_exprs, substitute, walk
 from xpiler.ir.z3expr import Unsupported, expand_macros, to_z3
@@ -473,30 +474,12 @@ class Instance:
 
 
 def _prefix_mask_tests(e: N.Expr) -> N.Expr:
-    """`(m >> l) & 1` with `m = (1 << n) - 1` (a tail mask of n leading lanes, through casts) is the test
-    `l < n`."""
-    def strip(x):
-        while isinstance(x, N.Cast):
-            x = x.value
-        return x
-
-    def mask_count(m):  # (a mask in a scalar was inlined already, where that is sound)
-        m = strip(m)
-        if isinstance(m, N.BinOp) and m.op == "-" and isinstance(strip(m.b), N.Const) and strip(m.b).value == 1:
-            sh = strip(m.a)
-            if isinstance(sh, N.BinOp) and sh.op == "<<" and isinstance(strip(sh.a), N.Const) \
-                    and strip(sh.a).value == 1:
-                return sh.b
-        return None
-
+    """`(m >> l) & 1` with `m = (1 << n) - 1` (a tail mask of n leading lanes) is the test `l < n` (a mask
+    kept in a scalar was inlined already, where that is sound)."""
     def fn(x):
-        if isinstance(x, N.BinOp) and x.op == "&" and isinstance(strip(x.b), N.Const) and strip(x.b).value == 1:
-            sh = strip(x.a)
-            if isinstance(sh, N.BinOp) and sh.op == ">>":
-                n = mask_count(sh.a)
-                if n is not None:
-                    return N.BinOp("<", sh.b, n)
-        return None
+        t = lane_test(x)
+        n = prefix_mask_count(t[0]) if t is not None else None
+        return None if n is None else N.BinOp("<", t[1], n)
 
     return map_exprs(e, fn)
 

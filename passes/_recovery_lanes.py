@@ -27,6 +27,7 @@ import dataclasses
 
 from xpiler.ir import nodes as N
 from xpiler.ir.equal import structural_eq
+from xpiler.ir.lanes import lane_test, prefix_mask_count, strip_casts
 from xpiler.ir.types import Pointer, Scalar
 from xpiler.ir.visit import Rewriter, map_exprs, substitute, walk
 from xpiler.pipeline.passes import PassContext, PassResult
@@ -101,7 +102,7 @@ def _inline_helpers(module: N.Module, entry: str) -> tuple[N.Module, list[str]]:
 def _simple(a) -> bool:
     """An argument that may stand for the parameter at every use: variables, constants, and address
     arithmetic of them (no loads, no calls: nothing the callee's writes could change)."""
-    a = _strip(a)
+    a = strip_casts(a)
     if isinstance(a, (N.Var, N.Const)):
         return True
     return isinstance(a, N.BinOp) and a.op in ("+", "-", "*") and _simple(a.a) and _simple(a.b)
@@ -146,12 +147,6 @@ def _lane_width(s) -> int | None:
     return s.stop.value if s.stop.value > 1 else None
 
 
-def _strip(e):
-    while isinstance(e, N.Cast):
-        e = e.value
-    return e
-
-
 def _walk(node):
     """Every node under `node`, which may be a tuple or list of nodes."""
     if isinstance(node, (tuple, list)):
@@ -172,7 +167,7 @@ def _refs(node, sym) -> bool:
 
 def _root(e):
     """The pointer variable an address expression is based on (`(Y + i)` -> Y), or None."""
-    e = _strip(e)
+    e = strip_casts(e)
     if isinstance(e, N.Var):
         return e.sym
     if isinstance(e, N.BinOp) and e.op in ("+", "-"):
@@ -234,17 +229,6 @@ def _simplify_sums(node):
         return None
 
     return map_exprs(node, fn)
-
-
-def _prefix_count(m):
-    """n for a tail mask `(1 << n) - 1` (through casts), else None."""
-    m = _strip(m)
-    if isinstance(m, N.BinOp) and m.op == "-" and isinstance(_strip(m.b), N.Const) and _strip(m.b).value == 1:
-        sh = _strip(m.a)
-        if isinstance(sh, N.BinOp) and sh.op == "<<" and isinstance(_strip(sh.a), N.Const) \
-                and _strip(sh.a).value == 1:
-            return sh.b
-    return None
 
 
 # ------------------------------------------------------------------------------------------------ the pass
@@ -579,8 +563,8 @@ class _Recover:
             if isinstance(x, N.Comment):
                 continue
             if isinstance(x, N.Decl) and x.init is not None and lane is None:
-                n = _prefix_count(x.init)
-                if n is None or _strip(n) != N.BinOp("-", end, N.Var(i)):
+                n = prefix_mask_count(x.init)
+                if n is None or strip_casts(n) != N.BinOp("-", end, N.Var(i)):
                     return None
                 masks.append(x.sym)
             elif _lane_width(x) == w and lane is None:
@@ -608,8 +592,7 @@ class _Recover:
                 if (nxt is None and s.sym in declared_here) or (
                         isinstance(nxt, N.Assign) and nxt.sym is s.sym and nxt.op is None
                         and not _refs(nxt.value, s.sym)):
-                    if not _refs(s.value, s.sym):
-                        del out[k]
+                    del out[k]
             k -= 1
         for k in range(len(out) - 1, -1, -1):
             s = out[k]
@@ -703,14 +686,12 @@ def _drop_masks(b, masks: tuple, q: N.Sym, i: N.Sym):
     """Inside the tail loop over q in [i, E) every lane test `(m >> (q - i)) & 1` of a tail mask of E - i
     lanes holds: replace it by 1 and fold the selects and ifs it guarded."""
     def is_test(x):
-        if isinstance(x, N.BinOp) and x.op == "&" and isinstance(_strip(x.b), N.Const) and _strip(x.b).value == 1:
-            sh = _strip(x.a)
-            if isinstance(sh, N.BinOp) and sh.op == ">>" and isinstance(_strip(sh.a), N.Var) \
-                    and _strip(sh.a).sym in masks:
-                k = sh.b
-                return isinstance(k, N.BinOp) and k.op == "-" and isinstance(k.a, N.Var) and k.a.sym is q \
-                    and isinstance(k.b, N.Var) and k.b.sym is i
-        return False
+        t = lane_test(x)
+        if t is None or not (isinstance(t[0], N.Var) and t[0].sym in masks):
+            return False
+        k = t[1]
+        return isinstance(k, N.BinOp) and k.op == "-" and isinstance(k.a, N.Var) and k.a.sym is q \
+            and isinstance(k.b, N.Var) and k.b.sym is i
 
     def fn(x):  # bottom-up: a test becomes 1 before the select that it guards is visited
         if is_test(x):

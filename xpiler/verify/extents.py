@@ -46,6 +46,7 @@ import z3
 
 from xpiler import dtypes
 from xpiler.ir import nodes as N
+from xpiler.ir.lanes import lane_test, prefix_mask_count
 from xpiler.ir.types import Fragment, Named, Pointer, Scalar, Type, Vector
 from xpiler.ir.visit import walk as _walk1
 from xpiler.ir.z3expr import c_div, c_mod
@@ -800,18 +801,12 @@ class _Exec:
     def prefix_bit(self, e: N.BinOp) -> Any:
         """`(m >> i) & 1` where `m` is a tail mask of n leading lanes (`(1 << n) - 1`, inline or in a
         variable): 1 when `i < n`, else 0."""
-        if e.op != "&" or not (isinstance(e.b, N.Const) and e.b.value == 1):
+        t = lane_test(e)
+        if t is None:
             return None
-        sh = e.a
-        while isinstance(sh, N.Cast):
-            sh = sh.value
-        if not (isinstance(sh, N.BinOp) and sh.op == ">>"):
-            return None
-        m = sh.a
-        while isinstance(m, N.Cast):
-            m = m.value
+        m, lane = t
         n = self.prefix_masks.get(m.sym) if isinstance(m, N.Var) else self.prefix_lanes(m)
-        i = _int(self.ev(sh.b))
+        i = _int(self.ev(lane))
         if n is None or i is None:
             return None
         return z3.If(i < n, z3.IntVal(1), z3.IntVal(0))
@@ -1275,16 +1270,13 @@ class _Exec:
                 return z3.If(self.as_bool(self.ev(a.cond)), arms[0], arms[1])
             except Exception:
                 return None
-        if isinstance(a, N.BinOp) and a.op == "-" and isinstance(a.b, N.Const) and a.b.value == 1:
-            sh = a.a
-            while isinstance(sh, N.Cast):
-                sh = sh.value
-            if isinstance(sh, N.BinOp) and sh.op == "<<" and isinstance(sh.a, N.Const) and sh.a.value == 1:
-                try:
-                    n = self.ev(sh.b)
-                except Exception:
-                    return None
-                return n if isinstance(n, z3.ArithRef) else (z3.IntVal(n) if isinstance(n, int) else None)
+        count = prefix_mask_count(a)
+        if count is not None:
+            try:
+                n = self.ev(count)
+            except Exception:
+                return None
+            return n if isinstance(n, z3.ArithRef) else (z3.IntVal(n) if isinstance(n, int) else None)
         return None
 
     def count_expr(self, text: str, binding: dict, defaults: dict, itemsize: int) -> Any:
