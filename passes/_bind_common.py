@@ -132,6 +132,12 @@ def select_band(func: N.Func, module: N.Module) -> Band:
                                                                                           nxt.step)):
                         break
                     decls = tuple(d for d in band[-1].body if isinstance(d, N.Decl))
+                    # the band's extents are evaluated before it (its flattened trip count): they must not read
+                    # scalars declared inside the band's bodies (`end` of a per-task chunk)
+                    inside = {d.sym for d in between + decls}
+                    if any(isinstance(n, N.Var) and n.sym in inside for e in (nxt.start, nxt.stop, nxt.step)
+                           for n in walk(e)):
+                        break
                     if _band_problem(band + (nxt,), between + decls, tuple(outer), reg, facts, later) is not None:
                         break
                     band, between = band + (nxt,), between + decls

@@ -24,6 +24,7 @@ from xpiler.pipeline.program import Program
 
 from . import _bind_common as C
 from . import _bind_launch as L
+from . import _bind_scratch as P
 from . import _bind_split as S
 
 _IMPL = {"cuda": "_bind_simt", "hip": "_bind_simt", "bang": "_bind_bang"}
@@ -57,12 +58,12 @@ class LoopBind(Pass):
             try:
                 band = C.select_band(func, program.module)
             except PassDeclined as e:
-                got = _with_private_scratch(program, func, ctx) if program.dialect != "bang" else None
+                got = P.with_scratch(program, func, ctx) if program.dialect != "bang" else None
                 if got is None:
                     declined.append(f"{name}: {e}")
                     continue
-                program, func, band = got
-                notes.append(f"{name}: module buffers {', '.join(band.private)} made thread-private locals")
+                program, func, band, how = got
+                notes.append(f"{name}: {how}")
             new_func, launch, model, env = impl.bind(band, ctx, program.dialect)
             program = L.replace_func(program, new_func)
             if program.dialect == "bang":
@@ -78,52 +79,6 @@ class LoopBind(Pass):
             raise PassDeclined("loop_bind: " + "; ".join(declined))
         notes += [f"left serial: {d}" for d in declined]
         return PassResult(program, obligations, notes=notes)
-
-
-def _with_private_scratch(program: Program, func, ctx: PassContext):
-    """Module-level buffers only `func` uses (the `__nram__` scratch of a recovered BANG task loop) tried as
-    arrays local to the kernel: (program, func, band) when a band then binds with every one of them
-    thread-private (each iteration reads only what it wrote) and they fit half the target's per-thread
-    private memory (the rest is left to the kernel's other locals), else None (nothing changed)."""
-    import dataclasses
-
-    from xpiler.ir import nodes as N
-    from xpiler.ir.types import Scope
-    from xpiler.ir.visit import walk
-
-    from ._cache_bang import itemsize
-    from ._deps import expr_constant
-
-    others = {n.sym for f in program.module.funcs() if f.name != func.name for n in walk(f) if isinstance(n, N.Var)}
-    used = {n.sym for n in walk(func) if isinstance(n, N.Var)}
-    moved = [i for i in program.module.items if isinstance(i, N.Alloc) and i.init is None and not i.extern
-             and not i.const and i.scope is not Scope.CONSTANT and i.sym in used and i.sym not in others]
-    if not moved:
-        return None
-    limit = ctx.language(program.dialect).private_bytes_max
-    defines = program.module.defines()
-    total = 0
-    for a in moved:
-        n = itemsize(a.elem)
-        for d in a.shape:
-            k = expr_constant(d, defines)
-            n = None if n is None or k is None else n * k
-        if n is None:
-            return None
-        total += n
-    if limit is not None and total > limit // 2:
-        return None
-    local = tuple(dataclasses.replace(a, scope=Scope.LOCAL, static=False) for a in moved)
-    new_func = dataclasses.replace(func, body=local + func.body)
-    items = tuple(new_func if i is func else i for i in program.module.items if not any(i is a for a in moved))
-    module = dataclasses.replace(program.module, items=items)
-    try:
-        band = C.select_band(new_func, module)
-    except PassDeclined:
-        return None
-    if not {a.sym.name for a in moved} <= set(band.private):
-        return None
-    return program.replace(module=module), new_func, band
 
 
 PASS = LoopBind()

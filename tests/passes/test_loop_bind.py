@@ -350,3 +350,50 @@ def test_nests_sharing_a_local_array_are_not_split():
     assert res.verified
     assert not any("split into" in n for s in res.report.steps for n in s.notes)
     assert "<<<1, 1>>>" in res.code
+
+
+# ------------------------------------------------------------------------------------------------ NRAM scratch
+_NRAM = """#include <bang.h>
+#define N 4000
+#define TILE 256
+__nram__ float buf[TILE];
+__mlu_global__ void k(float* x, float* y) {
+  int per = (N + taskDim - 1) / taskDim;
+  int begin = taskId * per;
+  int end = begin + per < N ? begin + per : N;
+  for (int off = begin; off < end; off += TILE) {
+    int len = end - off < TILE ? end - off : TILE;
+    __memcpy(buf, x + off, len * sizeof(float), GDRAM2NRAM);
+    __bang_mul_scalar(buf, buf, 3.0f, len);
+    __memcpy(y + off, buf, len * sizeof(float), NRAM2GDRAM);
+  }
+}
+// xpiler:launch tasks=16
+"""
+
+
+@pytest.mark.parametrize("target", ["cuda", "hip"])
+@pytest.mark.parametrize("tile, how", [(256, "thread-private"), (100000, "expanded")])
+def test_nram_scratch_is_per_thread_once_tasks_are_threads(target, tile, how):
+    # every task stages through `buf`: bound to threads, one shared array would be a race (the emulator runs
+    # threads one after another and would not notice); each thread gets its own copy (small: a local array)
+    # or its own slice of a larger global array (above half the per-thread private memory)
+    from xpiler import transcompile
+
+    res = transcompile(_NRAM.replace("#define TILE 256", f"#define TILE {tile}"), "bang", target)
+    assert res.verified and "threadIdx.x" in res.code
+    notes = [n for s in res.report.steps if s.pass_name == "loop_bind" for n in s.notes]
+    assert any(how in n for n in notes), notes
+
+
+def test_shared_module_buffer_of_a_parallel_loop_is_checked():
+    # a PARALLEL loop (as loop_recovery marks a task loop) writing one module buffer from every iteration
+    prog = kernel("#define N 64\n__device__ float t[N];\n"
+                  "KERNEL void k(const float* x, float* y) {\n"
+                  "  for (int i = 0; i < N; ++i) { t[0] = x[i]; y[i] = t[0] * 2.0f; }\n}\n")
+    f = prog.entry_func
+    loop = dataclasses.replace(f.body[0], kind=N.LoopKind.PARALLEL)
+    items = tuple(dataclasses.replace(i, body=(loop,)) if i is f else i for i in prog.module.items)
+    prog = prog.replace(module=dataclasses.replace(prog.module, items=items))
+    with pytest.raises(PassDeclined, match="module buffer shared"):
+        C.select_band(prog.entry_func, prog.module)
