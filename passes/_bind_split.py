@@ -65,7 +65,7 @@ def _partition(func: N.Func, module: N.Module) -> list[list] | None:
         if k in eff:
             continue
         if isinstance(s, (N.Decl, N.Alloc)):
-            if s.init is not None and not _pure(s.init):
+            if s.init is not None and not D.pure(s.init):
                 return None
             decls[k] = s
         elif not isinstance(s, N.Comment):
@@ -92,11 +92,6 @@ def _partition(func: N.Func, module: N.Module) -> list[list] | None:
             return None  # declared after its use at top level: cannot happen in C, refuse anyway
         parts.append([body[j] for j in sorted(chosen)] + [body[k]])
     return parts
-
-
-def _pure(e) -> bool:
-    return not any(isinstance(n, (N.Call, N.OpaqueExpr)) and getattr(n, "kind", None) is not N.CallKind.MATH
-                   for n in walk(e))
 
 
 def _uses(node) -> set:

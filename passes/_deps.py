@@ -257,7 +257,7 @@ def _scalars(e) -> set:
 
 def _assigned_in(stmts) -> set:
     out = set()
-    for n in (x for st in stmts for x in walk(st)):
+    for n in walk(stmts):
         if isinstance(n, N.Assign):
             out.add(n.sym)
         elif isinstance(n, N.AddrOf) and isinstance(n.value, N.Var):
@@ -343,6 +343,12 @@ def _stmt(s, facts, reg, loops, path, ctx):
         pass
     else:
         reg.impure.append(type(s).__name__)
+
+
+def pure(e) -> bool:
+    """Does evaluating `e` have no effect (no calls but math, nothing opaque)?"""
+    return not any(isinstance(n, (N.Call, N.OpaqueExpr)) and getattr(n, "kind", None) not in PURE_CALLS
+                   for n in walk(e))
 
 
 def _reads(e, facts, reg, loops, path, ctx, top: bool = True):

@@ -207,7 +207,7 @@ class Names:
     def rename_bound(self, stmts: tuple) -> None:
         """Give every symbol a generated loop form binds (loop counters, temporaries) a fresh name. The
         loop form created these Syms for this call alone, so renaming them in place is safe."""
-        for n in (x for st in stmts for x in walk(st)):
+        for n in walk(stmts):
             if isinstance(n, N.For):
                 n.var.name = self.fresh(n.var.name + "_")
             elif isinstance(n, N.Decl):

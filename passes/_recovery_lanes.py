@@ -34,7 +34,7 @@ from xpiler.pipeline.passes import PassContext, PassResult
 from xpiler.pipeline.program import Program
 
 from ._cache_bang import Names
-from ._deps import expr_constant
+from ._deps import expr_constant, pure
 
 _INT = Scalar("int32", "int")
 
@@ -111,7 +111,7 @@ def _simple(a) -> bool:
 def _fresh_copy(stmts: tuple, names: Names) -> tuple:
     """`stmts` with every symbol they declare replaced by a new one under a fresh name."""
     decl = {}
-    for n in _walk(stmts):
+    for n in walk(stmts):
         if isinstance(n, (N.Decl, N.Alloc)) and n.sym not in decl:
             decl[n.sym] = names.fresh(n.sym.name)
         elif isinstance(n, N.For) and n.var not in decl:
@@ -147,22 +147,13 @@ def _lane_width(s) -> int | None:
     return s.stop.value if s.stop.value > 1 else None
 
 
-def _walk(node):
-    """Every node under `node`, which may be a tuple or list of nodes."""
-    if isinstance(node, (tuple, list)):
-        for x in node:
-            yield from _walk(x)
-    elif node is not None:
-        yield from walk(node)
-
-
 def _mentions(node, syms) -> bool:
-    return any(isinstance(n, N.Var) and n.sym in syms for n in _walk(node))
+    return any(isinstance(n, N.Var) and n.sym in syms for n in walk(node))
 
 
 def _refs(node, sym) -> bool:
     return any((isinstance(n, N.Var) and n.sym is sym) or (isinstance(n, N.Assign) and n.sym is sym)
-               for n in _walk(node))
+               for n in walk(node))
 
 
 def _root(e):
@@ -280,8 +271,8 @@ class _Recover:
         if not subst:
             return body
         # every use must be an element access `a[k]` (the one store is the broadcast loop's)
-        uses = sum(1 for n in _walk(body) if isinstance(n, N.Var) and n.sym in subst)
-        loads = sum(1 for n in _walk(body) if isinstance(n, N.Load) and isinstance(n.base, N.Var)
+        uses = sum(1 for n in walk(body) if isinstance(n, N.Var) and n.sym in subst)
+        loads = sum(1 for n in walk(body) if isinstance(n, N.Load) and isinstance(n.base, N.Var)
                     and n.base.sym in subst)
         if uses != loads:
             return body
@@ -353,24 +344,24 @@ class _Recover:
         common = N.Sym("lane")
         bodies = [substitute(f.body, {f.var: N.Var(common)}) for f in loops]
         for body in bodies:
-            declared = {n.sym for n in _walk(body) if isinstance(n, (N.Decl, N.Alloc))} | \
-                       {n.var for n in _walk(body) if isinstance(n, N.For)}
-            for n in _walk(body):
+            declared = {n.sym for n in walk(body) if isinstance(n, (N.Decl, N.Alloc))} | \
+                       {n.var for n in walk(body) if isinstance(n, N.For)}
+            for n in walk(body):
                 if isinstance(n, N.Call) and n.kind not in (N.CallKind.MATH,):
                     return False
                 if isinstance(n, (N.Break, N.Continue, N.Return, N.Opaque, N.AddrOf, N.Deref)):
                     return False
-            written_scalars.append({n.sym for n in _walk(body) if isinstance(n, N.Assign)} - declared)
+            written_scalars.append({n.sym for n in walk(body) if isinstance(n, N.Assign)} - declared)
             # lane arrays: only element `lane`
-            loads = [n for n in _walk(body) if isinstance(n, N.Load)]
-            n_uses = sum(1 for n in _walk(body) if isinstance(n, N.Var) and n.sym in lane_arrays)
+            loads = [n for n in walk(body) if isinstance(n, N.Load)]
+            n_uses = sum(1 for n in walk(body) if isinstance(n, N.Var) and n.sym in lane_arrays)
             lane_loads = [x for x in loads if isinstance(x.base, N.Var) and x.base.sym in lane_arrays]
             if n_uses != len(lane_loads):
                 return False
             if any(not (len(x.indices) == 1 and isinstance(x.indices[0], N.Var) and x.indices[0].sym is common)
                    for x in lane_loads):
                 return False
-            for n in _walk(body):
+            for n in walk(body):
                 if isinstance(n, N.Store) and isinstance(n.target, N.Load):
                     t = n.target
                     if isinstance(t.base, N.Var) and t.base.sym in lane_arrays:
@@ -390,7 +381,7 @@ class _Recover:
                     return False
         # memory written in the run: every access to it in the run is lane `lane` of the same address
         for body in bodies:
-            for n in _walk(body):
+            for n in walk(body):
                 if isinstance(n, N.Load) and not (isinstance(n.base, N.Var) and n.base.sym in lane_arrays):
                     r = _root(n.base)
                     if r is None and any(True for _ in addr):
@@ -482,7 +473,7 @@ class _Recover:
             return None
         body = [x for x in s.body if not isinstance(x, N.Comment)]
         if len(body) != 1 or _lane_width(body[0]) != w or \
-                any(isinstance(n, N.Assign) and n.sym is i for n in _walk(body[0])):
+                any(isinstance(n, N.Assign) and n.sym is i for n in walk(body[0])):
             return None
         lane = body[0]
         # the loop's bound: i0 + (E - i0) / W * W, and i's value after it
@@ -571,7 +562,7 @@ class _Recover:
                 lane = x
             else:
                 return None
-        if lane is None or any(isinstance(n, N.Assign) and n.sym is i for n in _walk(lane)):
+        if lane is None or any(isinstance(n, N.Assign) and n.sym is i for n in walk(lane)):
             return None
         q = N.Sym(i.name)
         b = self.rebase(lane.body, i, lane.var, q, tuple(masks))
@@ -607,11 +598,6 @@ class _Recover:
         return out
 
 
-def _pure(e) -> bool:
-    return not any(isinstance(n, (N.Call, N.OpaqueExpr)) and getattr(n, "kind", None) is not N.CallKind.MATH
-                   for n in walk(e))
-
-
 def _forward(body: tuple, types: dict) -> tuple:
     """Substitute each temporary `T v = e;` used once, by a later statement of the same list with only
     declarations in between, into that use (`v0 = A[i]; v1 = B[i]; C[i] = v0 + v1` -> `C[i] = A[i] + B[i]`).
@@ -623,14 +609,15 @@ def _forward(body: tuple, types: dict) -> tuple:
         changed = False
         for k in range(len(out) - 1, -1, -1):
             d = out[k]
-            if not (isinstance(d, N.Decl) and d.init is not None and not d.static and _pure(d.init)
+            if not (isinstance(d, N.Decl) and d.init is not None and not d.static and pure(d.init)
                     and isinstance(d.type, Scalar)):
                 continue
             uses = [j for j in range(k + 1, len(out)) if _refs(out[j], d.sym)]
             if len(uses) != 1:
                 continue
             j = uses[0]
-            if any(not isinstance(x, (N.Decl, N.Comment)) or (isinstance(x, N.Decl) and not _pure(x.init))
+            if any(not isinstance(x, (N.Decl, N.Comment))
+                   or (isinstance(x, N.Decl) and x.init is not None and not pure(x.init))
                    for x in out[k + 1:j]):
                 continue
             tgt = out[j]

@@ -48,8 +48,9 @@ def children(node: Any) -> Iterator[Any]:
 
 
 def walk(node: Any) -> Iterator[Any]:
-    """Every node under `node` (itself first), depth-first in source order."""
-    stack = [node]
+    """Every node under `node` (itself first), depth-first in source order. A tuple or list of nodes (a
+    statement list) walks each of them in order."""
+    stack = list(reversed(node)) if isinstance(node, (tuple, list)) else [node]
     while stack:
         n = stack.pop()
         yield n

@@ -115,6 +115,30 @@ def c_mod(a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
     return a - b * c_div(a, b)
 
 
+def int_binop(op: str, a: Any, b: Any) -> Any:
+    """C's binary operator `op` on integer terms (unbounded: no wrap-around): comparisons, + - * / %
+    (truncating), shifts by a constant, `&` with a constant 2^k - 1 mask. Anything else raises Unsupported."""
+    if op in ("<", "<=", ">", ">=", "==", "!="):
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[op]
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        return c_div(a, b)
+    if op == "%":
+        return c_mod(a, b)
+    bs = z3.simplify(b)
+    if op in ("<<", ">>") and z3.is_int_value(bs) and 0 <= bs.as_long() < 64:
+        k = 2 ** bs.as_long()
+        return a * k if op == "<<" else a / k  # Z3's `/` by a positive constant floors: arithmetic shift
+    if op == "&" and z3.is_int_value(bs) and bs.as_long() > 0 and (bs.as_long() + 1) & bs.as_long() == 0:
+        return a % (bs.as_long() + 1)  # two's complement: a & (2^k - 1) == a mod 2^k (Euclidean)
+    raise Unsupported(f"operator {op!r} with a non-constant or unsupported operand")
+
+
 def _as_int(v: Any) -> z3.ArithRef:
     return z3.If(v, z3.IntVal(1), z3.IntVal(0)) if z3.is_bool(v) else v
 
@@ -182,26 +206,7 @@ class _ToZ3:
         a, b = self.conv(e.a), self.conv(e.b)
         if op in ("&&", "||"):
             return (z3.And if op == "&&" else z3.Or)(_as_bool(a), _as_bool(b))
-        a, b = _as_int(a), _as_int(b)
-        if op in ("<", "<=", ">", ">=", "==", "!="):
-            return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[op]
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            return c_div(a, b)
-        if op == "%":
-            return c_mod(a, b)
-        bs = z3.simplify(b)
-        if op in ("<<", ">>") and z3.is_int_value(bs) and 0 <= bs.as_long() < 64:
-            k = 2 ** bs.as_long()
-            return a * k if op == "<<" else a / k  # Z3's `/` by a positive constant floors: arithmetic shift
-        if op == "&" and z3.is_int_value(bs) and bs.as_long() > 0 and (bs.as_long() + 1) & bs.as_long() == 0:
-            return a % (bs.as_long() + 1)  # two's complement: a & (2^k - 1) == a mod 2^k (Euclidean)
-        raise Unsupported(f"operator {op!r} with a non-constant or unsupported operand")
+        return int_binop(op, _as_int(a), _as_int(b))
 
     def e_Call(self, e: N.Call) -> Any:
         if e.kind is N.CallKind.MACRO and e.name in self.defines:

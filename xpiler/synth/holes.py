@@ -85,7 +85,7 @@ def find_holes(before: N.Module, after: N.Module, *, prefer: str | None = None, 
         found.append(FoundHole(label, e, func, bufs))
 
     for f in after.funcs():
-        for n in (x for st in f.body for x in walk(st)):
+        for n in walk(f.body):
             if isinstance(n, N.For):
                 add(f"loop bound of {n.var.name}", n.stop, f.name)
                 add(f"loop start of {n.var.name}", n.start, f.name)

@@ -27,7 +27,7 @@ def _int_syms(func: N.Func) -> list[N.Sym]:
     for p in func.params:
         if isinstance(p.type, Scalar) and "int" in p.type.dtype:
             syms.append(p.sym)
-    for n in (x for st in func.body for x in walk(st)):
+    for n in walk(func.body):
         if isinstance(n, N.For):
             syms.append(n.var)
     out, seen = [], set()

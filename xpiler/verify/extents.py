@@ -49,7 +49,7 @@ from xpiler.ir import nodes as N
 from xpiler.ir.lanes import lane_test, prefix_mask_count
 from xpiler.ir.types import Fragment, Named, Pointer, Scalar, Type, Vector
 from xpiler.ir.visit import walk as _walk1
-from xpiler.ir.z3expr import c_div, c_mod
+from xpiler.ir.z3expr import Unsupported, c_div, c_mod, int_binop
 
 __all__ = ["DEFAULT_INT_SCALAR", "Extent", "Facts", "ParamFacts", "analyze", "buffer_extents"]
 
@@ -130,6 +130,13 @@ class _Lanes:
 
 class _NotModelled(Exception):
     """A loop form uses a construct the lane evaluator does not follow."""
+
+
+def _advanced(old: Any, steps: Any) -> Any:
+    """An induction variable (integer or pointer) after `steps` (a Z3 term) added to it."""
+    if isinstance(old, _Ptr):
+        return _Ptr(old.root, old.off + steps * old.elem, old.elem, old.dtype, old.shape)
+    return old + steps
 
 
 @dataclass(frozen=True)
@@ -582,10 +589,7 @@ class _Exec:
                 if inc[0] == "-":
                     c = -c
                 ind[sym] = (old, c)
-                if isinstance(old, _Ptr):
-                    self.env[sym] = _Ptr(old.root, old.off + k * c * old.elem, old.elem, old.dtype, old.shape)
-                else:
-                    self.env[sym] = old + k * c
+                self.env[sym] = _advanced(old, k * c)
             elif sym in self.env:
                 self.env[sym] = self.havoc_value(old)
         return ind
@@ -594,10 +598,7 @@ class _Exec:
         for sym in _assigned(body):
             if sym in ind and exact:
                 old, c = ind[sym]
-                if isinstance(old, _Ptr):
-                    self.env[sym] = _Ptr(old.root, old.off + trip * c * old.elem, old.elem, old.dtype, old.shape)
-                else:
-                    self.env[sym] = old + trip * c
+                self.env[sym] = _advanced(old, trip * c)
             elif sym in self.env:
                 self.env[sym] = self.havoc_value(self.env[sym])
 
@@ -636,10 +637,7 @@ class _Exec:
         for sym in assigned:
             if sym in ind:
                 old, c = ind[sym]
-                if isinstance(old, _Ptr):
-                    self.env[sym] = _Ptr(old.root, old.off + k2 * c * old.elem, old.elem, old.dtype, old.shape)
-                else:
-                    self.env[sym] = old + k2 * c
+                self.env[sym] = _advanced(old, k2 * c)
             elif sym in self.env:
                 self.env[sym] = self.havoc_value(self.env[sym])
         if cond is not None and not _has_break(body):
@@ -826,31 +824,17 @@ class _Exec:
         x, y = _int(a), _int(b)
         if x is None or y is None:
             return None
-        if op in ("<", "<=", ">", ">=", "==", "!="):
-            return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y, "==": x == y, "!=": x != y}[op]
-        if op == "+":
-            return x + y
-        if op == "-":
-            return x - y
-        if op == "*":
-            return x * y
-        if op == "/":
-            return c_div(x, y)
-        if op == "%":
-            return c_mod(x, y)
-        ys = z3.simplify(y)
-        if op in ("<<", ">>") and z3.is_int_value(ys) and 0 <= ys.as_long() < 64:
-            k = 2 ** ys.as_long()
-            return x * k if op == "<<" else x / k
-        xs = z3.simplify(x)
+        try:
+            return int_binop(op, x, y)
+        except Unsupported:
+            pass
+        xs, ys = z3.simplify(x), z3.simplify(y)
         if z3.is_int_value(xs) and z3.is_int_value(ys):
             xv, yv = xs.as_long(), ys.as_long()
             try:
                 return z3.IntVal({"&": xv & yv, "|": xv | yv, "^": xv ^ yv, "<<": xv << yv, ">>": xv >> yv}[op])
             except (KeyError, ValueError):
                 return None
-        if op == "&" and z3.is_int_value(ys) and ys.as_long() > 0 and (ys.as_long() + 1) & ys.as_long() == 0:
-            return x % (ys.as_long() + 1)
         if op == "&" and z3.is_int_value(ys) and ys.as_long() >= 0:
             r = self.fresh()
             self.path += [r >= 0, r <= ys.as_long()]
