@@ -24,7 +24,7 @@ from xpiler.pipeline.passes import PassContext, PassDeclined
 from xpiler.pipeline.program import Program
 
 from . import _bind_common as C
-from ._cache_bang import itemsize
+from ._cache_bang import alloc_bytes
 from ._deps import expr_constant
 
 EXPANDED_BYTES_MAX = 64 * 1024 * 1024
@@ -52,16 +52,8 @@ def _scratch(program: Program, func: N.Func) -> list:
 
 
 def _sizes(moved: list, defines: dict) -> list[int] | None:
-    out = []
-    for a in moved:
-        n = itemsize(a.elem)
-        for d in a.shape:
-            k = expr_constant(d, defines)
-            n = None if n is None or k is None else n * k
-        if n is None:
-            return None
-        out.append(n)
-    return out
+    out = [alloc_bytes(a, defines) for a in moved]
+    return None if None in out else out
 
 
 def _band(func: N.Func, module: N.Module):

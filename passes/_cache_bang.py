@@ -81,17 +81,22 @@ def onchip_bytes(module: N.Module, func: N.Func, defines: dict, scope: Scope = S
     total = 0
     for a in list(module.items) + [n for n in walk(func.body) if isinstance(n, N.Alloc)]:
         if isinstance(a, N.Alloc) and a.scope is scope:
-            count = 1
-            for d in a.shape:
-                v = const_int(d, defines)
-                if v is None:
-                    return None
-                count *= v
-            size = itemsize(a.elem)
+            size = alloc_bytes(a, defines)
             if size is None:
                 return None
-            total += count * size
+            total += size
     return total
+
+
+def alloc_bytes(alloc: N.Alloc, defines: dict) -> int | None:
+    """Bytes of a declared array (None when its element size or an extent is not a constant)."""
+    n = itemsize(alloc.elem)
+    for d in alloc.shape:
+        v = const_int(d, defines)
+        if n is None or v is None:
+            return None
+        n *= v
+    return n
 
 
 class Names:

@@ -59,6 +59,7 @@ class _Pipeline(Pass):
             raise PassDeclined(f"pipeline: no double buffering for {program.dialect}")
         from xpiler.passes._cache_bang import (
             Names,
+            alloc_bytes,
             bang_facts,
             const_int,
             max_trip,
@@ -112,7 +113,7 @@ class _Pipeline(Pass):
                     trip = max_trip(loop, func, defines, task_count(program, func))
                 if trip is not None and (trip + step - 1) // step < min_tiles:
                     continue
-                need = sum(_bytes(allocs[b], defines) or nram_cap for b, _, _ in loads)
+                need = sum(alloc_bytes(allocs[b], defines) or nram_cap for b, _, _ in loads)
                 if need > free:
                     continue
                 free -= need
@@ -180,19 +181,6 @@ def _syms(e) -> set:
     from xpiler.ir.visit import free_syms
 
     return free_syms(e)
-
-
-def _bytes(alloc, defines) -> int | None:
-    from xpiler.passes._cache_bang import const_int, itemsize
-
-    n = 1
-    for d in alloc.shape:
-        v = const_int(d, defines)
-        if v is None:
-            return None
-        n *= v
-    size = itemsize(alloc.elem)
-    return None if size is None else n * size
 
 
 PASS = _Pipeline()
