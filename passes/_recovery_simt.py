@@ -369,12 +369,17 @@ class _Nest:
         s = self.syms.get(axis)
         return N.Var(s) if s is not None else N.Const(0)
 
+    def extent(self, k: int) -> N.Expr:
+        """The extent of axis `k`: a constant, or the kernel parameter that carries a run-time grid size."""
+        d = self.dims[k]
+        return N.Const(d) if isinstance(d, int) else d
+
     def flat(self) -> N.Expr:
         e: N.Expr = self.builtin("x")
         if "y" in self.syms:
-            e = N.BinOp("+", e, N.BinOp("*", N.Const(self.dims[0]), self.builtin("y")))
+            e = N.BinOp("+", e, N.BinOp("*", self.extent(0), self.builtin("y")))
         if "z" in self.syms:
-            e = N.BinOp("+", e, N.BinOp("*", N.Const(self.dims[0] * self.dims[1]), self.builtin("z")))
+            e = N.BinOp("+", e, N.BinOp("*", N.BinOp("*", self.extent(0), self.extent(1)), self.builtin("z")))
         return e
 
     def loops(self, body: tuple, fresh: bool) -> N.For:
@@ -383,7 +388,7 @@ class _Nest:
         for axis in AXES:
             if axis in syms:
                 k = AXES.index(axis)
-                node = (N.For(syms[axis], N.Const(0), N.Const(self.dims[k]), N.Const(1), node,
+                node = (N.For(syms[axis], N.Const(0), self.extent(k), N.Const(1), node,
                               kind=N.LoopKind.PARALLEL, var_type=INT32),)
         loop = node[0]
         if fresh:
@@ -394,7 +399,7 @@ class _Nest:
 def _make_nest(dims: tuple, prefix: str) -> _Nest:
     nest = _Nest(tuple(dims))
     for k, axis in enumerate(AXES):
-        if axis == "x" or dims[k] > 1:
+        if axis == "x" or not isinstance(dims[k], int) or dims[k] > 1:
             nest.syms[axis] = N.Sym(f"{prefix}_{axis}")
     return nest
 
@@ -419,8 +424,10 @@ class _KernelRecovery:
                 return self.threads.builtin(axis)
             if head == "blockIdx" and axis in AXES:
                 return self.grid.builtin(axis)
-            if head in dims and axis in AXES:
+            if head == "blockDim" and axis in AXES:
                 return N.Const(dims[head][AXES.index(axis)])
+            if head == "gridDim" and axis in AXES:
+                return self.grid.extent(AXES.index(axis))
             if e.name == "warpSize" and self.warp_size:
                 return N.Const(self.warp_size)
             raise _declined(f"the built-in {e.name} is not handled")
@@ -678,18 +685,19 @@ class _KernelRecovery:
 def _nest_obligation(kernel: str, what: str, nest: _Nest, loop: N.For) -> Obligation:
     """The loops of the nest at `loop` enumerate the launch's `what` dimensions (x, y, z) and the flattened
     index (the one per-thread arrays are indexed with) is a bijection onto [0, x*y*z)."""
-    dims, syms = nest.dims, set(nest.syms.values())
+    syms = set(nest.syms.values())
     flat = nest.flat()
 
     def check() -> tuple[bool | None, str]:
         loops = [n for n in walk(loop) if isinstance(n, N.For) and n.var in syms]
         if len(loops) != len(syms):
             return False, f"{kernel}: expected {len(syms)} {what} loops, found {len(loops)}"
-        total = dims[0] * dims[1] * dims[2]
+        ext = [to_z3(nest.extent(k)) for k in range(3)]
+        total = ext[0] * ext[1] * ext[2]
         a_env: dict = {}
         b_env: dict = {}
-        dom: list = []
-        count = 1
+        dom: list = [e >= 1 for e in ext]  # a run-time grid size is a launch's positive dimension
+        count: Any = z3.IntVal(1)
         for lp in loops:
             a, b = z3.Int(f"a_{lp.var.name}"), z3.Int(f"b_{lp.var.name}")
             a_env[lp.var], b_env[lp.var] = a, b
@@ -697,14 +705,17 @@ def _nest_obligation(kernel: str, what: str, nest: _Nest, loop: N.For) -> Obliga
             if not (z3.is_int_value(st) and st.as_long() == 1):
                 return False, f"{kernel}: {what} loop {lp.var.name} has step {st}"
             dom += [lo <= a, a < hi, lo <= b, b < hi]
-            count *= max(0, z3.simplify(hi - lo).as_long())
-        if count != total:
-            return False, f"{kernel}: {what} loops enumerate {count} points, the launch has {total}"
+            count = count * z3.If(hi > lo, hi - lo, 0)
+        same, _ = prove(count == total, [e >= 1 for e in ext])
+        if not same:
+            return False, f"{kernel}: {what} loops enumerate {z3.simplify(count)} points, the launch has " \
+                          f"{z3.simplify(total)}"
         fa, fb = to_z3(flat, a_env), to_z3(flat, b_env)
         in_range, _ = prove(z3.And(0 <= fa, fa < total), dom)
         injective, _ = prove(z3.Implies(fa == fb, z3.And(*[a_env[s] == b_env[s] for s in a_env])), dom)
         ok = in_range and injective
-        return ok, (f"{kernel}: {count} {what}s; flat index in [0, {total}): {in_range}; injective: {injective}")
+        return ok, (f"{kernel}: {z3.simplify(total)} {what}s; flat index in range: {in_range}; "
+                    f"injective: {injective}")
 
     return Obligation(f"{kernel}: {what} loops are a bijection onto the launch's {what}s", check)
 
@@ -713,16 +724,47 @@ def _nest_obligation(kernel: str, what: str, nest: _Nest, loop: N.For) -> Obliga
 # the pass
 
 
-def _relaunch(module: N.Module, kernels: set[str]) -> N.Module:
-    class R(Rewriter):
-        def rewrite_Launch(self, n: N.Launch):
-            if n.kernel not in kernels:
-                return None
-            return replace(n, config=(N.Const(1), N.Const(1)) + tuple(n.config[2:]))
+def _relaunch(module: N.Module, kernels: set[str], grid_params: dict, warp: int | None) -> N.Module:
+    """Launches of the recovered kernels become `<<<1, 1>>>`; a kernel whose grid has run-time axes gets
+    their values as extra arguments (the expressions the launch computed them with)."""
 
-    items = tuple(R().rewrite(it) if isinstance(it, N.Func) and it.kind is not N.FuncKind.KERNEL else it
+    def rewrite_func(f: N.Func) -> N.Func:
+        config = U.launch_config_reader(f, module, warp)
+
+        class R(Rewriter):
+            def rewrite_Launch(self, n: N.Launch):
+                if n.kernel not in kernels:
+                    return None
+                extra: tuple = ()
+                axes = grid_params.get(n.kernel, {})
+                if axes:
+                    grid = config(n)[0]
+                    extra = tuple(N.Const(grid[k]) if isinstance(grid[k], int) else grid[k] for k in sorted(axes))
+                return replace(n, config=(N.Const(1), N.Const(1)) + tuple(n.config[2:]), args=tuple(n.args) + extra)
+
+        return R().rewrite(f)
+
+    items = tuple(rewrite_func(it) if isinstance(it, N.Func) and it.kind is not N.FuncKind.KERNEL else it
                   for it in module.items)
-    return replace(module, items=items)
+    return replace(module, items=tuple(items))
+
+
+def _launch_dims(name: str, confs: list) -> tuple[tuple, tuple, set]:
+    """One kernel's (grid, block, run-time grid axes) over all its launches: the block must be the same
+    constant everywhere; a grid axis is run-time when any launch computes it or the launches disagree."""
+    blocks = {c[1] for c in confs}
+    if len(blocks) != 1:
+        raise _declined(f"{name} is launched with different block sizes")
+    grid: list = []
+    runtime: set = set()
+    for k in range(3):
+        vals = [c[0][k] for c in confs]
+        if all(isinstance(v, int) for v in vals) and len(set(vals)) == 1:
+            grid.append(vals[0])
+        else:
+            grid.append(None)
+            runtime.add(k)
+    return tuple(grid), blocks.pop(), runtime
 
 
 def run(program: Program, ctx: PassContext) -> PassResult:
@@ -748,12 +790,16 @@ def run(program: Program, ctx: PassContext) -> PassResult:
             raise _declined(f"the kernel entry {program.entry} has no launch configuration")
         dims[program.entry] = U.parse_simt_launch(program.launch)
     warp = ctx.language(program.dialect).warp_size if ctx is not None else None
+    runtime_axes: dict = {}
     for name, confs in U.host_launches(module, warp).items():
         if any(c is None for c in confs):
-            raise _declined(f"a launch of {name} has a configuration that is not constant")
-        for c in confs:
-            if dims.setdefault(name, c) != c:
-                raise _declined(f"{name} is launched with different configurations")
+            raise _declined(f"a launch of {name} has a block size that is not constant")
+        if name in dims:
+            confs = confs + [dims[name]]
+        grid, block, axes = _launch_dims(name, confs)
+        dims[name] = (grid, block)
+        if axes:
+            runtime_axes[name] = axes
     for n in walk(module):
         if isinstance(n, N.Launch) and len(n.config) > 2:
             shm = n.config[2]
@@ -766,6 +812,7 @@ def run(program: Program, ctx: PassContext) -> PassResult:
     notes: list = []
     items: list = []
     recovered: set = set()
+    grid_params: dict = {}
     for it in module.items:
         if isinstance(it, N.Func) and it.kind is N.FuncKind.KERNEL and not it.is_declaration:
             if it.name not in dims:
@@ -774,17 +821,34 @@ def run(program: Program, ctx: PassContext) -> PassResult:
                 notes.append(f"dropped kernel {it.name}: never launched")
                 continue
             grid, block = dims[it.name]
+            if it.name in runtime_axes:  # run-time grid sizes arrive as parameters
+                params = list(it.params)
+                names = {p.sym.name for p in params} | taken
+                grid = list(grid)
+                grid_params[it.name] = {}
+                for k in sorted(runtime_axes[it.name]):
+                    nm = "xp_grid_" + AXES[k]
+                    while nm in names:
+                        nm += "_"
+                    names.add(nm)
+                    sym = N.Sym(nm)
+                    params.append(N.Param(sym, INT32))
+                    grid[k] = N.Var(sym)
+                    grid_params[it.name][k] = sym
+                it = replace(it, params=tuple(params))
+                grid = tuple(grid)
             kr = _KernelRecovery(it, grid, block, warp)
             new = U.uniquify_names(kr.run(), taken)
             recovered.add(it.name)
-            notes.append(f"{it.name}: grid {grid}, block {block} -> {len(kr.thread_loops)} phase(s), "
+            shown = tuple(g if isinstance(g, int) else g.sym.name for g in grid)
+            notes.append(f"{it.name}: grid {shown}, block {block} -> {len(kr.thread_loops)} phase(s), "
                          f"{len(kr.rep)} per-thread array(s)")
             obligations.append(_nest_obligation(it.name, "block", kr.grid, kr.block_loop))
             if kr.thread_loops:
                 obligations.append(_nest_obligation(it.name, "thread", kr.threads, kr.thread_loops[0]))
             it = new
         items.append(it)
-    module = _relaunch(replace(module, items=tuple(items)), recovered)
+    module = _relaunch(replace(module, items=tuple(items)), recovered, grid_params, warp)
     launch = "grid=1,1,1 block=1,1,1" if program.entry_is_kernel else program.launch
     out = program.replace(module=module, launch=launch).with_note(
         "loop_recovery.simt_launch", {k: dims[k] for k in sorted(recovered)})

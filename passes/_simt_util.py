@@ -169,18 +169,93 @@ def _host_constants(func: N.Func, module: N.Module, warp_size: int | None = None
 
 def host_launches(module: N.Module, warp_size: int | None = None) -> dict[str, list[tuple[Any, Any]]]:
     """For every kernel launched by host code: the list of (grid, block) triples of its launches, or None
-    entries where a launch's configuration is not constant."""
+    entries where a launch's block is not constant. A grid component that is not constant (a run-time size:
+    `(n + 255) / 256`, a dim3 local built from parameters) is the host expression that computes it, valid at
+    the launch site; block components are always integers (per-thread storage is sized by them)."""
     out: dict[str, list] = {}
     for f in module.funcs():
         if f.kind is N.FuncKind.KERNEL or f.is_declaration:
             continue
-        env, dims = _host_constants(f, module, warp_size)
+        config = launch_config_reader(f, module, warp_size)
         for n in walk(f):
             if isinstance(n, N.Launch):
-                grid = _dim3(n.config[0], module, env, dims) if len(n.config) > 0 else None
-                block = _dim3(n.config[1], module, env, dims) if len(n.config) > 1 else None
-                out.setdefault(n.kernel, []).append((grid, block) if grid and block else None)
+                out.setdefault(n.kernel, []).append(config(n))
     return out
+
+
+def launch_config_reader(func: N.Func, module: N.Module, warp_size: int | None = None):
+    """A function `Launch -> (grid, block) | None` for the launches of host function `func` (see
+    `host_launches`)."""
+    env, dims = _host_constants(func, module, warp_size)
+    sym_dims = _host_dim3_exprs(func, dims)
+
+    def read(n: N.Launch):
+        grid = _dim3_sym(n.config[0], module, env, dims, sym_dims) if len(n.config) > 0 else None
+        block = _dim3(n.config[1], module, env, dims) if len(n.config) > 1 else None
+        return (grid, block) if grid and block else None
+
+    return read
+
+
+def symbolic(component: Any) -> bool:
+    """Is a launch dimension component (from `host_launches`) a run-time expression rather than an int?"""
+    return not isinstance(component, int)
+
+
+def _host_dim3_exprs(func: N.Func, const_dims: dict) -> dict:
+    """dim3 locals of a host function that are initialized once with a constructor (never reassigned, stored
+    to through members, nor address-taken) and are not constant: their three component expressions."""
+    assigned: set = set()
+    for n in walk(func):
+        if isinstance(n, N.Assign):
+            assigned.add(n.sym)
+        elif isinstance(n, N.Store):
+            r = lvalue_root(n.target)
+            if r is not None:
+                assigned.add(r)
+    assigned |= address_taken(func)
+    out: dict = {"__all__": {n.sym for n in walk(func) if isinstance(n, N.Decl) and isinstance(n.type, Named)
+                             and n.type.name == "dim3"}}
+    for n in walk(func):
+        if (isinstance(n, N.Decl) and isinstance(n.type, Named) and n.type.name == "dim3" and n.init is not None
+                and n.sym not in assigned and n.sym not in const_dims):
+            args = _ctor_args(n.init)
+            if args is not None:
+                out[n.sym] = args
+    return out
+
+
+def _ctor_args(e: N.Expr) -> tuple | None:
+    """`dim3(a, b)` / `{a, b}` / a plain integer expression -> (a, b, 1)."""
+    if isinstance(e, N.Call) and e.kind is N.CallKind.CTOR and e.name == "dim3":
+        args = tuple(e.args)
+    elif isinstance(e, N.InitList):
+        args = tuple(e.items)
+    else:
+        args = (e,)
+    if not 1 <= len(args) <= 3:
+        return None
+    return args + (N.Const(1),) * (3 - len(args))
+
+
+def _dim3_sym(e: N.Expr, module: N.Module, env: dict, dims: dict, sym_dims: dict) -> tuple | None:
+    """Like `_dim3`, but a component that does not fold to an integer is kept as its expression."""
+    d = _dim3(e, module, env, dims)
+    if d is not None:
+        return d
+    if isinstance(e, N.Var) and e.sym in sym_dims:
+        args = sym_dims[e.sym]
+    elif isinstance(e, N.Var) and e.sym in sym_dims.get("__all__", ()):
+        return None  # a dim3 local whose value is not known here
+    else:
+        args = _ctor_args(e)
+    if args is None:
+        return None
+    out = []
+    for a in args:
+        v = _const(a, module, env)
+        out.append(v if v is not None else a)
+    return tuple(out)
 
 
 def parse_simt_launch(text: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:

@@ -365,17 +365,91 @@ def test_declines(name):
         _recover(prog)
 
 
-def test_declines_a_launch_that_is_not_constant():
+RUNTIME_GRID = """__global__ void k(const float* a, float* b, int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  int j = blockIdx.y;
+  if (i < n) b[j * n + i] = a[j * n + i] * (float)gridDim.y + (float)gridDim.x;
+}
+extern "C" void entry(const float* a, float* b, int rows, int n) {
+  float *da, *db;
+  cudaMalloc(&da, rows * n * sizeof(float));
+  cudaMalloc(&db, rows * n * sizeof(float));
+  cudaMemcpy(da, a, rows * n * sizeof(float), cudaMemcpyHostToDevice);
+  dim3 block(64);
+  dim3 grid((n + block.x - 1) / 64, rows);
+  k<<<grid, block>>>(da, db, n);
+  cudaMemcpy(b, db, rows * n * sizeof(float), cudaMemcpyDeviceToHost);
+  cudaFree(da);
+  cudaFree(db);
+}"""
+
+
+@pytest.mark.parametrize("rows,n", [(3, 100), (1, 64), (2, 1)])
+def test_a_run_time_grid_becomes_kernel_parameters(rows, n):
+    """Grid sizes computed from the host's parameters arrive in the kernel as parameters; the block loops
+    run to them, gridDim reads them, the obligations hold symbolically, and the program computes the
+    same as before at several sizes."""
+    prog = Program.from_source(RUNTIME_GRID, "cuda")
+    res = _recover(prog)
+    _assert_serial(res)
+    kernel = next(f for f in res.program.module.funcs() if f.kind is N.FuncKind.KERNEL)
+    extra = [p.sym.name for p in kernel.params[3:]]
+    assert extra == ["xp_grid_x", "xp_grid_y"]
+    launch = next(n for n in walk(res.program.module) if isinstance(n, N.Launch))
+    assert len(launch.args) == 5
+    a = np.arange(rows * n, dtype=np.float32) - 7
+    args = [a, np.zeros(rows * n, np.float32), np.int32(rows), np.int32(n)]
+    want = run_kernel(prog.text(), "cuda", args=list(args)).outputs[1]
+    got = run_kernel(res.program.text(), "cuda", args=list(args)).outputs[1]
+    np.testing.assert_array_equal(got, want)
+    assert want[0] == a[0] * rows + (n + 63) // 64
+
+
+def test_declines_a_block_size_that_is_not_constant():
     text = """__global__ void k(float* a) { a[blockIdx.x * blockDim.x + threadIdx.x] = 1.0f; }
-extern "C" void entry(float* a, int n) {
+extern "C" void entry(float* a, int n, int t) {
   float* d;
   cudaMalloc(&d, n * sizeof(float));
-  k<<<n / 32, 32>>>(d);
+  k<<<n / t, t>>>(d);
   cudaMemcpy(a, d, n * sizeof(float), cudaMemcpyDeviceToHost);
   cudaFree(d);
 }"""
-    with pytest.raises(PassDeclined, match="not constant"):
+    with pytest.raises(PassDeclined, match="block size that is not constant"):
         _recover(Program.from_source(text, "cuda"))
+
+
+def test_declines_different_block_sizes():
+    text = """__global__ void k(float* a) { a[blockIdx.x * blockDim.x + threadIdx.x] = 1.0f; }
+extern "C" void entry(float* a) {
+  float* d;
+  cudaMalloc(&d, 256 * sizeof(float));
+  k<<<2, 128>>>(d);
+  k<<<4, 64>>>(d);
+  cudaMemcpy(a, d, 256 * sizeof(float), cudaMemcpyDeviceToHost);
+  cudaFree(d);
+}"""
+    with pytest.raises(PassDeclined, match="different block sizes"):
+        _recover(Program.from_source(text, "cuda"))
+
+
+def test_launches_with_different_grids_pass_their_own():
+    text = """__global__ void k(float* a, int off) { a[off + blockIdx.x * blockDim.x + threadIdx.x] += 1.0f; }
+extern "C" void entry(float* a) {
+  float* d;
+  cudaMalloc(&d, 384 * sizeof(float));
+  cudaMemcpy(d, a, 384 * sizeof(float), cudaMemcpyHostToDevice);
+  k<<<2, 64>>>(d, 0);
+  k<<<4, 64>>>(d, 128);
+  cudaMemcpy(a, d, 384 * sizeof(float), cudaMemcpyDeviceToHost);
+  cudaFree(d);
+}"""
+    prog = Program.from_source(text, "cuda")
+    res = _recover(prog)
+    _assert_serial(res)
+    args = [np.arange(384, dtype=np.float32)]
+    want = run_kernel(prog.text(), "cuda", args=list(args)).outputs[0]
+    got = run_kernel(res.program.text(), "cuda", args=list(args)).outputs[0]
+    np.testing.assert_array_equal(got, want)
 
 
 def test_warp_size_query_gives_the_dialects_warp_size():
@@ -393,4 +467,5 @@ extern "C" void entry(float* a) {
 }"""
     prog = Program.from_source(text, "hip")
     assert host_launches(prog.module, 64) == {"k": [((4, 1, 1), (256, 1, 1))]}
-    assert host_launches(prog.module) == {"k": [None]}
+    (grid, block), = host_launches(prog.module)["k"]  # without the warp size, `per` is a run-time value
+    assert isinstance(grid[0], N.Var) and grid[0].sym.name == "per" and grid[1:] == (1, 1) and block == (256, 1, 1)
