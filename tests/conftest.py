@@ -3,9 +3,15 @@ starts from nothing and a developer's re-runs stay fast."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
+
+# Strict mode for the whole suite: an exception inside a pass, an obligation or the Tester that is not an
+# XpilerError stops the translation as an InternalError with its traceback, so a bug never looks like a
+# decline (subprocesses of the CLI tests inherit it). A test that needs it off says so with a reason.
+os.environ.setdefault("XPILER_STRICT", "1")
 
 from xpiler.registry import available_dialects
 

@@ -40,12 +40,16 @@ class Result:
 def transcompile(code: str, source: str, target: str, *, verify: bool = True, launch: str | None = None,
                  entry: str | None = None, seed: int | None = None, path: str | None = None,
                  knobs: Mapping[str, Any] | None = None, manager: PassManager | None = None,
-                 progress=None) -> Result:
+                 progress=None, args: Mapping[str, Any] | None = None, strict: bool | None = None) -> Result:
     """Translate `code` from dialect `source` to `target`.
 
     launch: the launch configuration of a bare device kernel when the code has no `// xpiler:launch` line.
     entry: the entry function when the code has several candidates. seed: the Tester's seed (default 0).
-    knobs: pass knob values, `{"loop_bind.block": 128, ...}`. Raises BadInput for bad input (file:line:col)
+    knobs: pass knob values, `{"loop_bind.block": 128, ...}`. args: scalar arguments of the entry for the
+    tests, by name (`{"size": 8192}`), used as given; the others are searched in the source's valid domain
+    (`report.scalars` says which values were tested). strict: an exception inside a pass, an obligation or
+    the Tester that is not an XpilerError raises InternalError with its traceback instead of failing the step
+    (default: the environment variable XPILER_STRICT). Raises BadInput for bad input (file:line:col)
     and TranslationFailed (with `.report`) when no plan succeeds; an unverified result has `verified=False`
     and the reason in `report.reason`."""
     known = available_dialects()
@@ -56,8 +60,13 @@ def transcompile(code: str, source: str, target: str, *, verify: bool = True, la
     if program.entry_is_kernel and not program.launch:
         raise BadInput(f"{program.entry} is a bare device kernel: give its launch configuration (launch=... or a "
                        "'// xpiler:launch ...' line)", file=path)
-    mgr = manager or PassManager(progress=progress)
-    out: Outcome = mgr.translate(program, target, verify=verify, seed=0 if seed is None else seed, knobs=knobs)
+    if args:
+        from xpiler.verify.tester import resolve_args
+
+        resolve_args(program, args)  # BadInput for a name the entry does not have, before any work
+    mgr = manager or PassManager(progress=progress, strict=strict)
+    out: Outcome = mgr.translate(program, target, verify=verify, seed=0 if seed is None else seed, knobs=knobs,
+                                 args=args)
     text = out.program.text()
     return Result(code=text, verified=out.report.verified, report=out.report, source=source, target=target,
                   entry=out.program.entry, launch=out.report.launch)

@@ -4,13 +4,17 @@
     xpiler check FILE [--dialect D]          compile with the real compiler (gcc -Wall, nvcc, hipcc)
     xpiler parse FILE [--dialect D] [--emit | --dump] [--json] [-o OUT]
                                              lift into the IR; print it back, dump it, or report opaque nodes
-    xpiler translate FILE [--source A] --target B [-o OUT] [--report R.json] [--json]
+    xpiler translate FILE [--source A] --target B [-o OUT] [--report R.json] [--json] [--args size=8192,n=4]
     xpiler a2b FILE [-o OUT] ...             shorthand for every pair: cuda2hip, c2bang, bang2vnni, ...
-    xpiler verify A_FILE B_FILE              compare two programs (any dialects) on generated tests
+    xpiler verify A_FILE B_FILE [--args ...] compare two programs (any dialects) on generated tests
     xpiler dialects                          list the installed dialects
 
+`--args NAME=VALUE,...` gives scalar arguments of the entry for the tests (used as given); the other integer
+scalars are searched in the source's valid domain (values for which the source runs without a fault).
+
 Exit codes: 0 ok, 2 bad input, 3 compile error, 4 runtime fault (DESIGN.md), 5 translation failed,
-6 not verified (translate: the output is not written unless --allow-unverified; verify: programs differ).
+6 not verified (translate: the output is not written unless --allow-unverified; verify: programs differ or
+no valid input was found), 7 internal error (strict mode, XPILER_STRICT=1: a bug, with its traceback).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from xpiler.errors import BadInput, CompileError, RuntimeFault, XpilerError
+from xpiler.errors import BadInput, CompileError, InternalError, RuntimeFault, XpilerError
 from xpiler.registry import DIALECTS, available_dialects, dialect_for_path, get_backend
 
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
@@ -245,10 +249,13 @@ def cmd_translate(ns: argparse.Namespace) -> int:
     report_path = getattr(ns, "report", None)
     if report_path and os.path.exists(report_path) and _same_file(report_path, ns.file):
         raise BadInput("refusing to write the report over the source", file=report_path)
+    from xpiler.verify.tester import parse_args_text
+
+    given = parse_args_text(ns.args) if ns.args else None
     cb, status = _progress(not ns.json)
     try:
         res = transcompile(source_text, source, target, verify=not ns.no_verify, launch=ns.launch, entry=ns.entry,
-                           seed=ns.seed, path=ns.file, progress=cb)
+                           seed=ns.seed, path=ns.file, progress=cb, args=given)
     except TranslationFailed as e:
         if status is not None:
             status.stop()
@@ -298,18 +305,29 @@ def cmd_verify(ns: argparse.Namespace) -> int:
         if prog.entry_is_kernel and not prog.launch:
             raise BadInput(f"{prog.entry} is a bare kernel without a '// xpiler:launch' line; give --launch", file=path)
         progs.append(prog)
-    specs = tester.infer_args(progs[0])
-    tests = tester.make_tests(specs, seed=ns.seed, n=ns.tests)
+    dom = tester.valid_domain(progs[0], args=tester.parse_args_text(ns.args) if ns.args else None)
+    tested = ", ".join(f"{k}={v}" for k, v in dom.scalars.items())
+    if not dom.ok:
+        if ns.json:
+            print(json.dumps({"equivalent": False, "verified": False, "error": dom.reason, "scalars": {},
+                              "tried": dom.tried, "checks": []}, indent=2, default=str))
+        else:
+            print(f"{ns.file_a} vs {ns.file_b}: NOT verified: {dom.reason}", file=sys.stderr)
+        return NOT_VERIFIED
+    tests = tester.make_tests(dom.specs, seed=ns.seed, n=ns.tests)
     v = tester.differential(progs[0], progs[1], tests)
     if ns.json:
-        print(json.dumps({"equivalent": bool(v.ok), "error": getattr(v, "error", None),
-                          "first_divergence": getattr(v, "first_divergence", None),
+        print(json.dumps({"equivalent": bool(v.ok), "verified": bool(v.ok), "error": getattr(v, "error", None),
+                          "first_divergence": getattr(v, "first_divergence", None), "scalars": dom.scalars,
+                          "scalars_given": dom.given, "tried": dom.tried,
                           "checks": list(getattr(v, "checks", []))}, indent=2, default=str))
     else:
         from xpiler.pipeline.manager import _verdict_text
 
+        how = (f" with {tested} ({'given' if dom.given else 'found in the valid domain of ' + ns.file_a})"
+               if tested else "")
         print(f"{ns.file_a} vs {ns.file_b}: {'equivalent on' if v.ok else 'DIFFERENT on'} {len(tests)} generated "
-              f"test(s): {_verdict_text(v)}", file=sys.stderr)
+              f"test(s){how}: {_verdict_text(v)}", file=sys.stderr)
     return 0 if v.ok else NOT_VERIFIED
 
 
@@ -326,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Transcompile and verify tensor kernels between C, AVX-512 VNNI, CUDA, HIP and BANG C.",
         epilog="Shorthands: xpiler A2B FILE for every pair of dialects (cuda2hip, c2bang, bang2vnni, ...). "
                "Exit codes: 0 ok, 2 bad input, 3 compile error, 4 runtime fault, 5 translation failed, "
-               "6 not verified.",
+               "6 not verified, 7 internal error (strict mode).",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     r = sub.add_parser("run", help="run one kernel on the CPU executor of its dialect",
@@ -383,6 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--launch", metavar="SPEC", help="launch of bare kernels without a '// xpiler:launch' line")
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("--tests", type=int, default=2, help="number of generated tests (default 2)")
+    v.add_argument("--args", metavar="NAME=V,...",
+                   help="scalar arguments of the entry for the tests, e.g. size=8192,n=4 (used as given; other "
+                        "integer scalars are searched in the valid domain of FILE_A)")
     v.add_argument("--json", action="store_true")
     v.set_defaults(func=cmd_verify)
     d = sub.add_parser("dialects", help="list the installed dialects")
@@ -401,6 +422,9 @@ def _translate_args(t: argparse.ArgumentParser, *, with_dialects: bool) -> None:
     t.add_argument("--launch", metavar="SPEC", help="launch of a bare source kernel without a '// xpiler:launch' line")
     t.add_argument("--entry", help="entry function when the file has several candidates")
     t.add_argument("--seed", type=int, default=0, help="seed of the generated tests (default 0)")
+    t.add_argument("--args", metavar="NAME=V,...",
+                   help="scalar arguments of the entry for the tests, e.g. size=8192,n=4 (used as given; other "
+                        "integer scalars are searched in the source's valid domain)")
     t.add_argument("--no-verify", action="store_true", help="skip all differential tests (the result is unverified)")
     t.add_argument("--allow-unverified", action="store_true", help="write the output even when it is not verified")
 
@@ -425,7 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return ns.func(ns)
     except XpilerError as e:
-        label = {BadInput: "error", CompileError: "compile error", RuntimeFault: "runtime fault"}.get(type(e), "error")
+        label = {BadInput: "error", CompileError: "compile error", RuntimeFault: "runtime fault",
+                 InternalError: "internal error"}.get(type(e), "error")
         if isinstance(e, RuntimeFault):
             label = f"runtime fault ({e.kind})"
         print(f"xpiler: {label}: {e}", file=sys.stderr)

@@ -56,3 +56,40 @@ class RuntimeFault(XpilerError):
         self.kind = kind
         self.log = log
         super().__init__(message, **kw)
+
+
+class InternalError(XpilerError):
+    """A bug inside xpiler (an exception that is not an XpilerError) surfaced in strict mode, with its traceback.
+
+    Outside strict mode the pass manager reports such an exception as a failed step ("error") and goes on;
+    with `XPILER_STRICT=1` (or `strict=True`) it stops the translation with this error instead, so that a
+    bug never looks like a decline. `where` names the pass, obligation or Tester phase; `traceback_text` is
+    the formatted traceback of the original exception (also part of the message)."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, *, where: str = "", traceback_text: str = "", **kw):
+        self.where = where
+        self.traceback_text = traceback_text
+        super().__init__(message, **kw)
+
+    @classmethod
+    def from_exception(cls, where: str, exc: BaseException) -> "InternalError":
+        import traceback
+
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        return cls(f"internal error in {where}: {type(exc).__name__}: {exc}\n{tb.rstrip()}", where=where,
+                   traceback_text=tb)
+
+
+STRICT_ENV = "XPILER_STRICT"
+
+
+def strict_mode(flag: bool | None = None) -> bool:
+    """Whether strict mode is on: `flag` when given, else the environment variable XPILER_STRICT
+    (1 / true / yes / on)."""
+    if flag is not None:
+        return bool(flag)
+    import os
+
+    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes", "on")

@@ -87,3 +87,52 @@ def test_verify_detects_different_programs(tmp_path):
     assert "DIFFERENT" in r.stderr
     r = xpiler("verify", a, a, "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["equivalent"]
+
+
+# the device kernel hard-codes its extent while the host copies `size` elements: with size=64 the source
+# itself faults, so the Tester must find a size in the source's valid domain (or take the user's)
+HARD = """__global__ void k(const float* a, float* b) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < 8192) b[i] = 2.f * a[i];
+}
+extern "C" void run(const float* a, float* b, int size) {
+  float *da, *db;
+  cudaMalloc(&da, size * sizeof(float));
+  cudaMalloc(&db, size * sizeof(float));
+  cudaMemcpy(da, a, size * sizeof(float), cudaMemcpyHostToDevice);
+  k<<<(size + 255) / 256, 256>>>(da, db);
+  cudaMemcpy(b, db, size * sizeof(float), cudaMemcpyDeviceToHost);
+  cudaFree(da);
+  cudaFree(db);
+}
+"""
+
+
+def test_verify_finds_the_valid_domain_and_takes_given_args(tmp_path):
+    src = tmp_path / "hard.cu"
+    src.write_text(HARD)
+    r = xpiler("verify", src, src)
+    assert r.returncode == 0, r.stderr
+    assert "size=8192" in r.stderr and "valid domain" in r.stderr
+    r = xpiler("verify", src, src, "--json")
+    data = json.loads(r.stdout)
+    assert data["equivalent"] and data["scalars"] == {"size": 8192} and data["tried"][0].startswith("size=64")
+    r = xpiler("verify", src, src, "--args", "size=64")  # the user's value is used as given: the source faults
+    assert r.returncode == 6 and "NOT verified" in r.stderr and "size=64" in r.stderr and "out-of-bounds" in r.stderr
+    r = xpiler("verify", src, src, "--args", "length=5")
+    assert r.returncode == 2 and "no parameter 'length'" in r.stderr
+
+
+def test_translate_reports_the_tested_values(tmp_path):
+    src = tmp_path / "hard.cu"
+    src.write_text(HARD)
+    out = tmp_path / "hard.c"
+    report = tmp_path / "r.json"
+    r = xpiler("cuda2c", src, "-o", out, "--report", report, "--args", "size=8192")
+    assert r.returncode == 0, r.stderr
+    assert "tested with size=8192 (given)" in r.stderr
+    rep = json.loads(report.read_text())
+    assert rep["verified"] and rep["scalars"] == {"size": 8192} and rep["scalars_given"]
+    r = xpiler("translate", src, "--target", "c", "--args", "size=64", "-o", tmp_path / "bad.c")
+    assert r.returncode == 6 and "NOT verified" in r.stderr and "size=64" in r.stderr
+    assert not (tmp_path / "bad.c").exists()

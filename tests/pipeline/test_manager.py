@@ -120,3 +120,103 @@ def test_broken_pass_never_verified_without_checks():
     out = mgr.translate(_program(), "c", candidate_plans=[Plan("test", ("off_by_one",))])
     assert not out.report.verified
     assert "final differential test failed" in out.report.reason
+
+
+# ------------------------------------------------------------------------------------------ strict mode
+
+class _Crashes(Pass):
+    """A pass with a bug: an exception that is not an XpilerError."""
+
+    name = "crashes"
+    optional = True
+
+    def run(self, program, ctx):
+        return {}["no such key"]
+
+
+class _BadObligation(_OffByOne):
+    name = "bad_obligation"
+
+    def run(self, program, ctx):
+        from xpiler.pipeline.passes import Obligation
+
+        res = super().run(program, ctx)
+        res.obligations.append(Obligation("bound in range", lambda: 1 / 0))
+        return res
+
+
+class _RefusesWithXpilerError(Pass):
+    name = "refuses"
+    optional = True
+
+    def run(self, program, ctx):
+        from xpiler.errors import BadInput
+
+        raise BadInput("construct not supported here")
+
+
+def test_strict_mode_turns_a_pass_bug_into_an_internal_error():
+    from xpiler.errors import InternalError
+
+    mgr = PassManager(passes={"crashes": _Crashes()}, strict=True)
+    with pytest.raises(InternalError) as e:
+        mgr.translate(_program(), "c", candidate_plans=[Plan("test", ("crashes",))])
+    err = e.value
+    assert err.where == "pass crashes" and err.exit_code == 7
+    assert "KeyError" in str(err) and "Traceback" in str(err) and "return {}[\"no such key\"]" in err.traceback_text
+    assert isinstance(err.__cause__, KeyError)
+
+
+def test_without_strict_mode_a_pass_bug_is_a_failed_step():
+    mgr = PassManager(passes={"crashes": _Crashes()}, strict=False)
+    out = mgr.translate(_program(), "c", candidate_plans=[Plan("test", ("crashes",))])
+    assert out.report.steps[0].status == "error" and "KeyError" in out.report.steps[0].reason
+    assert out.report.verified
+
+
+def test_strict_mode_covers_obligations_and_the_tester():
+    from xpiler.errors import InternalError
+    from xpiler.verify import tester as real
+
+    with pytest.raises(InternalError) as e:
+        PassManager(passes={"bad_obligation": _BadObligation()}, strict=True).translate(
+            _program(), "c", candidate_plans=[Plan("test", ("bad_obligation",))])
+    assert "obligation 'bound in range' of pass bad_obligation" in str(e.value)
+    assert "ZeroDivisionError" in str(e.value)
+
+    class BrokenTester:
+        infer_args = staticmethod(real.infer_args)
+        differential = staticmethod(real.differential)
+
+        @staticmethod
+        def make_tests(specs, seed=0, n=2):
+            raise IndexError("tester bug")
+
+    with pytest.raises(InternalError, match="the Tester"):
+        PassManager(tester=BrokenTester(), strict=True).translate(_program(), "c", candidate_plans=[Plan("t", ())])
+    out = PassManager(tester=BrokenTester(), strict=False).translate(_program(), "c", candidate_plans=[Plan("t", ())])
+    assert not out.report.verified and "IndexError" in out.report.reason
+
+
+def test_strict_mode_keeps_declines_and_xpiler_errors_as_steps():
+    mgr = PassManager(passes={"declines": _Declines(), "refuses": _RefusesWithXpilerError()}, strict=True)
+    out = mgr.translate(_program(), "c", candidate_plans=[Plan("first", ("declines",)), Plan("second", ("refuses",))])
+    assert [s.status for s in out.report.steps] == ["declined", "error"]
+    assert out.report.verified
+
+
+def test_strict_mode_follows_the_environment(monkeypatch):
+    from xpiler.errors import strict_mode
+
+    monkeypatch.setenv("XPILER_STRICT", "1")
+    assert strict_mode() and PassManager().strict and not PassManager(strict=False).strict
+    monkeypatch.setenv("XPILER_STRICT", "0")
+    assert not strict_mode() and not PassManager().strict and PassManager(strict=True).strict
+    monkeypatch.delenv("XPILER_STRICT")
+    assert not strict_mode()
+
+
+def test_the_suite_runs_in_strict_mode():
+    import os
+
+    assert os.environ.get("XPILER_STRICT") == "1"  # tests/conftest.py

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from xpiler.errors import XpilerError
+from xpiler.errors import InternalError, XpilerError, strict_mode
 from xpiler.pipeline.idioms import idioms
 from xpiler.pipeline.passes import CheckResult, Pass, PassContext, PassDeclined, PassResult
 from xpiler.pipeline.planner import Plan, plans
@@ -51,13 +51,19 @@ def _registry_pass(name: str) -> Pass:
 
 
 class PassManager:
-    """`PassManager(tester=None, passes=None, check_steps=True, repair=True)`.
+    """`PassManager(tester=None, passes=None, check_steps=True, repair=True, strict=None, args=None)`.
 
     `passes` maps pass names to objects and overrides the registry (tests use it to plug a broken pass);
-    `tester` is xpiler.verify.tester (or any object with infer_args / make_tests / differential)."""
+    `tester` is xpiler.verify.tester (or any object with infer_args / make_tests / differential).
+    `strict` (default: the environment variable XPILER_STRICT): an exception that is not an XpilerError or
+    PassDeclined, raised inside a pass, an obligation's check or the Tester, stops the translation as an
+    `InternalError` with its traceback instead of becoming a failed step. `args` gives integer scalar
+    arguments of the entry by name (`{"size": 8192}`); the Tester uses them as they are instead of searching
+    the source's valid domain."""
 
     def __init__(self, *, tester: Any = None, passes: Mapping[str, Pass] | None = None, check_steps: bool = True,
-                 repair: bool = True, repair_budget_s: float = 30.0, progress: Callable[[str], None] | None = None):
+                 repair: bool = True, repair_budget_s: float = 30.0, progress: Callable[[str], None] | None = None,
+                 strict: bool | None = None, args: Mapping[str, Any] | None = None):
         if tester is None:
             from xpiler.verify import tester as _tester
 
@@ -68,29 +74,40 @@ class PassManager:
         self.repair = repair
         self.repair_budget_s = repair_budget_s
         self.progress = progress or (lambda msg: None)
+        self.strict = strict_mode(strict)
+        self.args = dict(args or {})
+
+    def _internal(self, where: str, e: BaseException) -> None:
+        """In strict mode, a non-XpilerError exception is a bug: raise it as an InternalError."""
+        if self.strict and not isinstance(e, (XpilerError, PassDeclined)):
+            raise InternalError.from_exception(where, e) from e
 
     def get(self, name: str) -> Pass:
         return self.passes[name] if name in self.passes else _registry_pass(name)
 
     # ------------------------------------------------------------------------------------------
     def translate(self, program: Program, target: str, *, verify: bool = True, seed: int = 0,
-                  knobs: Mapping[str, Any] | None = None, candidate_plans: list[Plan] | None = None) -> Outcome:
+                  knobs: Mapping[str, Any] | None = None, candidate_plans: list[Plan] | None = None,
+                  args: Mapping[str, Any] | None = None) -> Outcome:
+        """Translate `program` to `target`. `args`: scalar arguments given by the user for the tests
+        (overrides the manager's `args`)."""
         t_start = time.monotonic()
+        given = dict(args) if args is not None else self.args
         source = program.dialect
         program = program.with_note("source_entry_is_kernel", program.entry_is_kernel)
         try:  # the buffers of the entry contract, measured once on the source (host conversion sizes by them)
             from xpiler.verify.extents import stable_extents
 
             program = program.with_note("entry_extents", tuple(stable_extents(program)))
-        except Exception:  # no sizes: passes that need them measure their own input or decline
-            pass
+        except Exception as e:  # no sizes: passes that need them measure their own input or decline
+            self._internal("the extent analysis of the source", e)
         report = Report(source=source, target=target, entry=program.entry)
         ctx = PassContext(source=source, target=target, knobs=dict(knobs or {}), seed=seed)
 
         specs, tests, test_error = None, None, ""
         if verify:
             t0 = time.monotonic()
-            specs, tests, test_error = self._tests(program, seed, report)
+            specs, tests, test_error = self._tests(program, seed, report, given)
             report.timings["tests"] = time.monotonic() - t0
 
         candidate_plans = candidate_plans if candidate_plans is not None else plans(source, target)
@@ -127,15 +144,25 @@ class PassManager:
         return Outcome(final, report)
 
     # ------------------------------------------------------------------------------------------
-    def _tests(self, program: Program, seed: int, report: Report):
+    def _tests(self, program: Program, seed: int, report: Report, given: Mapping[str, Any] | None = None):
         try:
-            specs = self.tester.infer_args(program)
+            if hasattr(self.tester, "valid_domain"):  # the source's valid domain: scalars for which it runs
+                dom = self.tester.valid_domain(program, args=given or None)
+                report.scalars = dict(dom.scalars)
+                report.scalars_given = bool(dom.given)
+                report.domain = list(dom.tried)
+                if dom.specs is None:
+                    return None, None, dom.reason
+                specs = dom.specs
+            else:
+                specs = self.tester.infer_args(program)
             tests = self.tester.make_tests(specs, seed=seed)
             report.tests = [self.tester.describe(specs)] if hasattr(self.tester, "describe") else []
             return specs, tests, ""
         except XpilerError as e:
             return None, None, f"could not generate tests: {e}"
         except Exception as e:  # the Tester must never crash a translation; it reports
+            self._internal("the Tester (test generation)", e)
             return None, None, f"could not generate tests ({type(e).__name__}: {e})"
 
     def _differential(self, a: Program, b: Program, tests):
@@ -173,6 +200,7 @@ class PassManager:
         except XpilerError as e:
             return None, "error", f"{type(e).__name__}: {e}"
         except Exception as e:  # a pass bug is a failed step, reported, never a crash of the translation
+            self._internal(f"pass {p.name or type(p).__name__}", e)  # ... unless strict
             return None, "error", f"{type(e).__name__}: {e}"
         step.notes.extend(res.notes)
         if not res.changed:
@@ -185,6 +213,7 @@ class PassManager:
             try:
                 ok, detail = ob.check()
             except Exception as e:
+                self._internal(f"obligation {ob.name!r} of pass {p.name or type(p).__name__}", e)
                 ok, detail = None, f"could not check ({type(e).__name__}: {e})"
             step.checks.append(CheckResult(f"obligation: {ob.name}", ok, detail, time.monotonic() - t0))
             if ok is False:
@@ -193,7 +222,8 @@ class PassManager:
         verdict = None
         if tests is not None and self.check_steps:
             t0 = time.monotonic()
-            verdict = self._safe_differential(cur, res.program, tests)
+            verdict = self._safe_differential(cur, res.program, tests, where=f"the Tester (differential test "
+                                                                              f"of pass {p.name})")
             step.checks.append(CheckResult("differential test", verdict.ok, _verdict_text(verdict),
                                            time.monotonic() - t0))
         elif tests is None:
@@ -219,10 +249,14 @@ class PassManager:
                 return fixed, "repaired", why
         return None, "rolled back", why
 
-    def _safe_differential(self, a: Program, b: Program, tests):
+    def _safe_differential(self, a: Program, b: Program, tests, where: str = ""):
+        """The differential test; an exception is a failed verdict. With `where` (not during repair, whose
+        candidates may be any expression) and strict mode, a non-XpilerError exception is an InternalError."""
         try:
             return self._differential(a, b, tests)
         except Exception as e:
+            if where:
+                self._internal(where, e)
             return _Failed(f"{type(e).__name__}: {str(e)[:300]}")
 
     def _final_check(self, source: Program, final: Program, seed: int, specs, tests, test_error: str,
@@ -234,11 +268,12 @@ class PassManager:
         try:  # the arguments' shapes and ranges were inferred once; fresh values from another seed
             fresh = self.tester.make_tests(specs, seed=seed + 1_000_003)
         except Exception as e:
+            self._internal("the Tester (fresh tests)", e)
             report.final_checks.append(CheckResult("final differential test", None, f"could not generate: {e}"))
             report.reason = "could not generate fresh tests"
             return
         t0 = time.monotonic()
-        v = self._safe_differential(source, final, fresh)
+        v = self._safe_differential(source, final, fresh, where="the Tester (final differential test)")
         report.final_checks.append(CheckResult("final differential test (fresh inputs)", v.ok, _verdict_text(v),
                                                time.monotonic() - t0))
         report.verified = bool(v.ok)

@@ -36,6 +36,9 @@ class Report:
     reason: str = ""  # why not verified / why translation failed
     launch: str | None = None
     tests: list[str] = field(default_factory=list)  # what the generated tests were
+    scalars: dict[str, Any] = field(default_factory=dict)  # integer scalar arguments the tests used, by name
+    scalars_given: bool = False  # the user gave them (args=, --args), else the valid-domain search chose them
+    domain: list[str] = field(default_factory=list)  # the bindings the valid-domain search tried, and why not
     idioms: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -47,6 +50,9 @@ class Report:
                  + (f" ({self.reason})" if self.reason else "")]
         if self.plan:
             lines.append(f"plan: {self.plan}")
+        if self.scalars:
+            lines.append("tested with " + ", ".join(f"{k}={v}" for k, v in self.scalars.items())
+                         + (" (given)" if self.scalars_given else " (found in the source's valid domain)"))
         for s in self.steps:
             extra = f" - {s.reason}" if s.reason else ""
             lines.append(f"  {s.pass_name:<14} {s.status:<14} {s.dialect_before}->{s.dialect_after} "

@@ -8,11 +8,18 @@ element count from the symbolic extent analysis (`xpiler.verify.extents`), role 
   program (no overflow that one program wraps and another saturates);
 - index buffers (an integer buffer whose values address another buffer): values in [0, R) with R keeping
   every indexed buffer in bounds, distinct values (a permutation) when they address writes (scatter);
-- integer scalars: the value the extent analysis assumed; float scalars that reach sqrt/log: an epsilon.
+- integer scalars: the value the extent analysis assumed (`scalars=`, by parameter index; `valid_domain`
+  chooses them); float scalars that reach sqrt/log: an epsilon.
 
 `make_tests(specs, seed, n)` draws seeded inputs: test 0 plain random values, later tests add edge values
-(zeros, negatives, larger magnitudes where safe) and start outputs from a non-zero pattern so that a
-missing write shows.
+(floats: small integers with zero and negatives, values on both sides of activation knees in [-6, 6],
+negative-only values, zeros and larger magnitudes; integers: zeros and both ends of the range) and start
+outputs from a non-zero pattern so that a missing write shows. Integer outputs compare exactly.
+
+`valid_domain(program, args=...)` finds where to test a source: integer scalar parameters get values for
+which the source runs without a fault and writes some output (candidates from the constants of its guards,
+loop bounds and #defines, then 64, 100, 37; the user's values as given), within a memory budget; when no
+such binding exists the source is not testable and the reason lists what was tried.
 
 `differential(prog_a, prog_b, tests)` runs both programs on the executors with the same inputs and compares
 every pointer argument afterwards (dtype-aware tolerances, NaN equal to NaN at the same place). Reference
@@ -24,6 +31,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
+import re as _re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,13 +46,19 @@ from xpiler.verify.extents import Facts, analyze
 
 __all__ = [
     "ArgSpec",
+    "Domain",
     "Verdict",
     "clear_cache",
+    "describe",
     "differential",
     "infer_args",
     "localize",
     "make_tests",
+    "parse_args_text",
+    "resolve_args",
+    "scalar_candidates",
     "tolerance_for",
+    "valid_domain",
 ]
 
 # Fallback element count for a buffer whose extent could not be bounded (probing grows it if needed).
@@ -111,9 +126,22 @@ def infer_args(program, *, scalars: dict[int, int] | None = None, facts: Facts |
 
 
 def _probe(program, specs: list[ArgSpec], timeout: float) -> list[ArgSpec]:
-    from dataclasses import replace
+    return _probe_run(program, specs, timeout)[0]
 
-    from xpiler.errors import RuntimeFault
+
+def _grows_param(e: Exception) -> bool:
+    """Can larger argument buffers cure this out-of-bounds fault? Not when the executor names another
+    buffer (a device allocation, a local array): those are sized by the program, not by the Tester."""
+    m = _re.search(r"global buffer (\S+)", str(e))
+    return m is None or _re.fullmatch(r"arg\d+,?", m.group(1)) is not None
+
+
+def _probe_run(program, specs: list[ArgSpec], timeout: float, max_runs: int = 12):
+    """Run `program` once on the probe test (test 1 of seed 0: edge values, outputs start from a non-zero
+    pattern). While it faults out of bounds in an argument buffer, the unbounded buffers (or, when every
+    extent was bounded, all buffers) double, a few times at most.
+    Returns (specs, probe args, outputs or None, the fault or None, runs)."""
+    from dataclasses import replace
 
     unknown = [i for i, s in enumerate(specs) if s.note.startswith("extent unknown")]
     known = [s.shape[0] for i, s in enumerate(specs) if s.shape and i not in unknown]
@@ -121,20 +149,22 @@ def _probe(program, specs: list[ArgSpec], timeout: float) -> list[ArgSpec]:
         size = max(known + [1024])
         specs = [replace(s, shape=(size,), note="extent probed") if i in unknown else s for i, s in enumerate(specs)]
     grow = unknown or [i for i, s in enumerate(specs) if s.shape]
-    for _ in range(12 if unknown else 3):
+    runs = 0
+    args, fault = None, None
+    for _ in range(min(max_runs, 12 if unknown else 3)):
+        args = make_tests(specs, 0, 2)[1]
+        runs += 1
         try:
-            _run(program, make_tests(specs, 0, 1)[0], timeout)
-            return specs
-        except RuntimeFault as e:
-            if getattr(e, "kind", None) != "out-of-bounds":
-                return specs
-        except XpilerError:
-            return specs
-        if max(specs[i].shape[0] for i in grow) * 2 > _PROBE_LIMIT:
+            return specs, args, _reference(program, args, timeout), None, runs
+        except XpilerError as e:
+            fault = e
+            if getattr(e, "kind", None) != "out-of-bounds" or not _grows_param(e):
+                return specs, args, None, e, runs
+        if not grow or max(specs[i].shape[0] for i in grow) * 2 > _PROBE_LIMIT:
             break
         specs = [replace(s, shape=(s.shape[0] * 2,), note=(s.note + "; grown by probing").lstrip("; "))
                  if i in grow else s for i, s in enumerate(specs)]
-    return specs
+    return specs, args, None, fault, runs
 
 
 def _infer(program, scalars, facts) -> list[ArgSpec]:
@@ -194,6 +224,326 @@ def _infer(program, scalars, facts) -> list[ArgSpec]:
 
 
 # ----------------------------------------------------------------------------------------------------------
+# the source's valid domain
+
+# Total bytes of the argument buffers of one test; a binding that needs more is not tried (big shapes).
+MEMORY_BUDGET_BYTES = 256 << 20
+# Integer scalar values tried after the constants of the program: the extent analysis' default, a round
+# size, and one that is not a multiple of any block size (tails).
+DEFAULT_SCALAR_CANDIDATES = (64, 100, 37)
+MAX_DOMAIN_RUNS = 6  # runs of the source the search may spend, in all
+_CMP_OPS = ("<", "<=", ">", ">=", "==", "!=")
+
+
+@dataclass
+class Domain:
+    """Where the tests live: `specs` for a binding of the integer scalar parameters on which the source runs
+    without a fault and writes some output (None when none was found: `reason` says why, `tried` lists
+    every binding tried and what happened). `scalars` maps parameter names to the values tested; `given`
+    names those the user gave."""
+
+    specs: list[ArgSpec] | None
+    scalars: dict[str, Any] = field(default_factory=dict)
+    given: dict[str, Any] = field(default_factory=dict)
+    tried: list[str] = field(default_factory=list)
+    reason: str = ""
+    runs: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.specs is not None
+
+
+def _budget() -> int:
+    try:
+        return int(float(os.environ["XPILER_TEST_BUDGET_MB"]) * (1 << 20))
+    except (KeyError, ValueError):
+        return MEMORY_BUDGET_BYTES
+
+
+def int_scalar_params(program) -> list[tuple[int, str]]:
+    """(index, name) of the entry's integer scalar parameters."""
+    from xpiler.ir.types import Pointer, Scalar
+
+    out = []
+    for i, prm in enumerate(program.entry_func.params):
+        t = prm.type
+        if isinstance(t, Scalar) and not isinstance(t, Pointer) and not _is_float(t.dtype) and t.dtype != "void":
+            out.append((i, prm.sym.name))
+    return out
+
+
+def spec_bytes(specs: Sequence[ArgSpec]) -> int:
+    """Bytes the buffers of one test need."""
+    return sum(int(np.prod(s.shape)) * _numpy_dtype(s.dtype).itemsize for s in specs if not s.is_scalar)
+
+
+def _const_value(e, defines) -> int | None:
+    """`e` as an integer when it is a constant expression (literals, #defines, arithmetic on them)."""
+    from xpiler.ir import nodes as N
+    from xpiler.ir.visit import walk
+
+    if isinstance(e, N.Const):
+        v = e.value
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+    if any(isinstance(n, (N.Load, N.Call, N.Builtin, N.OpaqueExpr)) or
+           (isinstance(n, N.Var) and n.sym.name not in defines) for n in walk(e)):
+        return None
+    try:
+        import z3
+
+        from xpiler.ir.z3expr import to_z3
+
+        v = z3.simplify(to_z3(e, defines=defines))
+        return v.as_long() if z3.is_int_value(v) else None
+    except Exception:  # not an integer expression (a float, a cast): no candidate
+        return None
+
+
+def scalar_candidates(program) -> dict[int, list[int]]:
+    """Candidate values per integer scalar parameter (by index), in the order to try them: 64 (what the
+    extent analysis assumes by default), constants compared with an expression that depends on the
+    parameter (c, c+1, c-1: `if (n != 4096) return;`), the other constants of the program's guards, loop
+    bounds and #defines (c, c+1: a kernel often hard-codes its extent in device code, `if (i < 8192)`,
+    while the host copies `size` elements), then 100 and 37 (not a multiple of a block size: tails).
+    Values below 1 are left out (a size of zero tests nothing)."""
+    from xpiler.ir import nodes as N
+    from xpiler.ir.visit import walk
+
+    module = program.module
+    defines = module.defines()
+    params = int_scalar_params(program)
+    if not params:
+        return {}
+    entry = program.entry_func
+    # which symbols depend on which parameter: assignments, and arguments passed to kernels and functions
+    deps: dict[Any, set[int]] = {}
+    for i, _n in params:
+        deps.setdefault(entry.params[i].sym, set()).add(i)
+    funcs = {f.name: f for f in module.funcs() if not f.is_declaration}
+    flows: list[tuple[Any, Any]] = []  # (symbol, expression it takes its value from)
+    for n in walk(module):
+        if isinstance(n, N.Decl) and n.init is not None:
+            flows.append((n.sym, n.init))
+        elif isinstance(n, N.Assign):
+            flows.append((n.sym, n.value))
+        elif isinstance(n, (N.Launch, N.Call)):
+            f = funcs.get(n.kernel if isinstance(n, N.Launch) else n.name)
+            if f is not None:
+                flows.extend((prm.sym, a) for prm, a in zip(f.params, n.args))
+
+    def depends(e) -> set[int]:
+        got: set[int] = set()
+        for m in walk(e):
+            if isinstance(m, N.Var) and m.sym in deps:
+                got |= deps[m.sym]
+        return got
+
+    for _ in range(8):
+        changed = False
+        for sym, e in flows:
+            d = depends(e)
+            if d - deps.get(sym, set()):
+                deps.setdefault(sym, set()).update(d)
+                changed = True
+        if not changed:
+            break
+
+    direct: dict[int, list[int]] = {i: [] for i, _ in params}
+    other: list[int] = []
+
+    def compared(a, b) -> None:
+        for x, y in ((a, b), (b, a)):
+            c = _const_value(y, defines)
+            if c is None:
+                continue
+            d = depends(x)
+            for i in d:
+                direct[i].extend((c, c + 1, c - 1))
+            if not d:
+                other.append(c)
+
+    for n in walk(module):
+        if isinstance(n, N.BinOp) and n.op in _CMP_OPS:
+            compared(n.a, n.b)
+        elif isinstance(n, N.For):
+            c = _const_value(n.stop, defines)
+            if c is not None:
+                other.append(c)
+    for d in defines.values():
+        if d.params is None and d.body is not None:
+            c = _const_value(d.body, defines)
+            if c is not None:
+                other.append(c)
+    extra = []
+    for c in other:
+        if c >= 2:
+            extra.extend((c, c + 1))
+    out = {}
+    for i, _n in params:
+        vals = [DEFAULT_SCALAR_CANDIDATES[0]] + direct[i] + extra + list(DEFAULT_SCALAR_CANDIDATES[1:])
+        seen, ordered = set(), []
+        for v in vals:
+            if v >= 1 and v not in seen and v <= 1 << 31:
+                seen.add(v)
+                ordered.append(v)
+        out[i] = ordered
+    return out
+
+
+def resolve_args(program, args) -> tuple[dict[int, Any], dict[str, Any]]:
+    """User-given scalar arguments (`{"size": 8192}` or by position `{2: 8192}`) as ({index: value},
+    {name: value}); BadInput for a name the entry does not have or a pointer parameter."""
+    from xpiler.errors import BadInput
+    from xpiler.ir.types import Pointer, Scalar
+
+    params = program.entry_func.params
+    names = [p.sym.name for p in params]
+    by_index: dict[int, Any] = {}
+    for k, v in dict(args or {}).items():
+        if isinstance(k, int) or (isinstance(k, str) and k.isdigit()):
+            i = int(k)
+            if not 0 <= i < len(params):
+                raise BadInput(f"argument {k}: {program.entry} has {len(params)} parameters")
+        elif k in names:
+            i = names.index(k)
+        else:
+            raise BadInput(f"{program.entry} has no parameter {k!r} (parameters: {', '.join(names)})")
+        t = params[i].type
+        if isinstance(t, Pointer) or not isinstance(t, Scalar):
+            raise BadInput(f"parameter {names[i]!r} of {program.entry} is not a scalar; only scalars take values")
+        try:
+            by_index[i] = float(v) if _is_float(t.dtype) else int(v)
+        except (TypeError, ValueError):
+            raise BadInput(f"parameter {names[i]!r}: {v!r} is not a number") from None
+    return by_index, {names[i]: v for i, v in sorted(by_index.items())}
+
+
+def parse_args_text(text: str) -> dict[str, Any]:
+    """`"size=8192,n=4"` -> {"size": 8192, "n": 4} (values int when they look like ints, else float)."""
+    from xpiler.errors import BadInput
+
+    out: dict[str, Any] = {}
+    for part in (text or "").replace(" ", ",").split(","):
+        if not part:
+            continue
+        name, eq, val = part.partition("=")
+        if not eq or not name.strip() or not val.strip():
+            raise BadInput(f"--args: {part!r} is not NAME=VALUE")
+        val = val.strip()
+        try:
+            out[name.strip()] = int(val, 0)
+        except ValueError:
+            try:
+                out[name.strip()] = float(val)
+            except ValueError:
+                raise BadInput(f"--args: {part!r}: {val!r} is not a number") from None
+    return out
+
+
+def _bindings(fixed: dict[int, Any], cands: dict[int, list[int]]):
+    """Bindings of every searched parameter, in order: rank r gives every parameter its r-th candidate."""
+    free = [i for i in cands if i not in fixed]
+    if not free:
+        yield dict(fixed)
+        return
+    seen = set()
+    for r in range(max(len(cands[i]) for i in free)):
+        b = dict(fixed)
+        for i in free:
+            b[i] = cands[i][min(r, len(cands[i]) - 1)]
+        key = tuple(sorted(b.items()))
+        if key not in seen:
+            seen.add(key)
+            yield b
+
+
+def _writes_something(args, outputs) -> bool:
+    """Did the run change any element of any buffer (outputs start from a non-zero pattern)?"""
+    for a, o in zip(args, outputs):
+        if o is None or not isinstance(a, np.ndarray) or a.ndim == 0:
+            continue
+        if a.shape != o.shape:
+            return True
+        if not np.array_equal(a, o, equal_nan=a.dtype.kind == "f"):
+            return True
+    return False
+
+
+def _fault_text(e: Exception) -> str:
+    kind = getattr(e, "kind", None)
+    msg = str(e).split("\n")[0]
+    return (f"{kind}: " if kind else f"{type(e).__name__}: ") + msg[:160]
+
+
+def valid_domain(program, *, args=None, budget_bytes: int | None = None, max_runs: int = MAX_DOMAIN_RUNS,
+                 timeout: float = 60.0) -> Domain:
+    """Find where to test `program` (the source): a binding of its integer scalar parameters (the user's
+    `args` as given, the others from `scalar_candidates` in order) whose buffers fit in `budget_bytes`
+    (default 256 MiB, env XPILER_TEST_BUDGET_MB) and on which the source runs without a fault and changes
+    some buffer (a degenerate run, such as all sizes zero, is no evidence). At most `max_runs` runs of the
+    source; `Domain.specs` is None with the reason when no binding qualifies."""
+    budget = _budget() if budget_bytes is None else budget_bytes
+    fixed, given = resolve_args(program, args)
+    names = {i: p.sym.name for i, p in enumerate(program.entry_func.params)}
+    int_params = dict(int_scalar_params(program))
+    cands = {i: c for i, c in scalar_candidates(program).items() if i not in fixed}
+    dom = Domain(None, given=given)
+    fixed_int = {i: v for i, v in fixed.items() if i in int_params}
+    fixed_float = {i: v for i, v in fixed.items() if i not in int_params}
+
+    def label(b: dict) -> str:
+        return ", ".join(f"{names[i]}={v}" for i, v in sorted(b.items())) or "the fixed shapes"
+
+    for b in _bindings(fixed_int, cands):
+        if dom.runs >= max_runs:
+            dom.tried.append(f"stopped after {dom.runs} runs of the source")
+            break
+        what = label(b)
+        specs = infer_args(program, scalars=b, probe=False, timeout=timeout)
+        specs = [_with_value(sp, fixed_float[i]) if i in fixed_float else sp for i, sp in enumerate(specs)]
+        need = spec_bytes(specs)
+        if need > budget:
+            dom.tried.append(f"{what}: buffers need {need / (1 << 20):.0f} MiB, over the test memory budget "
+                             f"of {budget / (1 << 20):.0f} MiB")
+            continue
+        specs, probe_args, outs, fault, runs = _probe_run(program, specs, timeout, max_runs=max_runs - dom.runs)
+        dom.runs += runs
+        if spec_bytes(specs) > budget:
+            dom.tried.append(f"{what}: buffers grown by probing exceed the test memory budget")
+            continue
+        if fault is not None:
+            dom.tried.append(f"{what}: the source faults ({_fault_text(fault)})")
+            continue
+        if not _writes_something(probe_args, outs):
+            dom.tried.append(f"{what}: degenerate (the source writes no element of any buffer)")
+            continue
+        dom.specs = specs
+        dom.scalars = {names[i]: v for i, v in sorted({**b, **fixed_float}.items())}
+        dom.tried.append(f"{what}: runs cleanly")
+        return dom
+    dom.reason = ("no valid, non-degenerate input found for the source (tried: " + "; ".join(dom.tried) + ")")
+    return dom
+
+
+def _with_value(spec: ArgSpec, value) -> ArgSpec:
+    from dataclasses import replace
+
+    return replace(spec, value=value, note="given")
+
+
+def describe(specs: Sequence[ArgSpec]) -> str:
+    """One line: every argument as the tests make it."""
+    parts = []
+    for sp in specs:
+        if sp.is_scalar:
+            parts.append(f"{sp.name}={sp.value}")
+        else:
+            parts.append(f"{sp.name}: {sp.dtype}[{int(np.prod(sp.shape))}] {sp.role}")
+    return "; ".join(parts)
+
+
+# ----------------------------------------------------------------------------------------------------------
 # test generation
 
 
@@ -239,13 +589,33 @@ def _values(spec: ArgSpec, rng: np.random.Generator, test: int) -> Any:
     else:
         data = rng.standard_normal(n)
         if edge and n:
-            k = max(1, n // 16)
-            pos = rng.choice(n, size=min(n, 2 * k), replace=False)
-            data[pos[:k]] = 0.0
-            data[pos[k:]] *= 4.0  # larger magnitudes, still safe for exp/half
+            data = _edge_floats(data, rng)
     if spec.dtype == "bfloat16":  # carried as the upper 16 bits of float32
         return (data.astype(np.float32).view(np.uint32) >> 16).astype(np.uint16).reshape(spec.shape)
     return data.astype(npdt).reshape(spec.shape)
+
+
+def _edge_floats(data: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The edge test's float inputs: four contiguous quarters with one distribution each, so that a row of
+    a row-wise kernel mostly sees one of them:
+    - small integers in [-4, 4], zero and negatives included (sums are exact; a reduction started at 1
+      instead of 0, or a sign error, shows exactly);
+    - uniform in [-6, 6]: both sides of every activation's knee (relu at 0, relu6 at 6, the saturation of
+      sigmoid / tanh / gelu / hardswish at about +-3);
+    - negative only: a max started at 0 instead of -inf, or a clamp at 0, shows;
+    - normal with zeros and larger magnitudes (x4, still safe for exp and half)."""
+    n = data.size
+    q = [0, n // 4, n // 2, (3 * n) // 4, n]
+    data[q[0]:q[1]] = rng.integers(-4, 5, q[1] - q[0])
+    data[q[1]:q[2]] = rng.uniform(-6.0, 6.0, q[2] - q[1])
+    data[q[2]:q[3]] = -np.abs(data[q[2]:q[3]]) - 0.25
+    tail = data[q[3]:]
+    if tail.size:
+        k = max(1, tail.size // 8)
+        pos = rng.choice(tail.size, size=min(tail.size, 2 * k), replace=False)
+        tail[pos[:k]] = 0.0
+        tail[pos[k:]] *= 4.0
+    return data
 
 
 def make_tests(specs: Sequence[ArgSpec], seed: int = 0, n: int = 2) -> list[list[Any]]:

@@ -1,0 +1,157 @@
+"""The Tester tests inside the source's valid domain (DESIGN.md, "Shapes are symbols"): integer scalar
+parameters get values for which the source runs without a fault and writes some output, found from the
+constants of its guards, loop bounds and #defines, or given by the user; big shapes are not allocated;
+when no valid, non-degenerate binding exists the result is not verified, with the reason."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xpiler.errors import BadInput
+from xpiler.pipeline.program import Program
+from xpiler.verify import tester
+from xpiler.verify.tester import make_tests, parse_args_text, resolve_args, scalar_candidates, valid_domain
+
+# the device kernel hard-codes its extent while the host copies `size` elements: size=64 faults
+HARD = """
+__global__ void k(const float* a, float* b) { int i = blockIdx.x*blockDim.x+threadIdx.x; if (i < 8192) b[i] = 2.f*a[i]; }
+extern "C" void run(const float* a, float* b, int size) { float *da,*db; cudaMalloc(&da, size*sizeof(float));
+  cudaMalloc(&db, size*sizeof(float)); cudaMemcpy(da,a,size*sizeof(float),cudaMemcpyHostToDevice);
+  k<<<(size+255)/256,256>>>(da,db); cudaMemcpy(b,db,size*sizeof(float),cudaMemcpyDeviceToHost);
+  cudaFree(da); cudaFree(db); }
+"""
+
+PLAIN = """
+void f(const float* x, float* y, int n) {
+  for (int i = 0; i < n; ++i) y[i] = x[i] * 2.0f;
+}
+"""
+
+
+def _prog(text: str, dialect: str = "c") -> Program:
+    return Program.from_source(text, dialect)
+
+
+def test_candidates_come_from_guards_and_defaults():
+    c = scalar_candidates(_prog(HARD, "cuda"))
+    assert list(c) == [2]
+    vals = c[2]
+    assert vals[0] == 64 and 8192 in vals and 37 in vals
+    assert vals.index(8192) < vals.index(100)  # the program's constants before the generic sizes
+    assert all(v >= 1 for v in vals)
+    # a constant compared with an expression of the parameter, through a local copy of it
+    eq = _prog("void f(const float* x, float* y, int n) { int m = n * 2; if (m != 300) return;"
+               " for (int i = 0; i < n; ++i) y[i] = x[i]; }")
+    vals = scalar_candidates(eq)[2]
+    assert {300, 301, 299} <= set(vals)
+    assert scalar_candidates(_prog("void f(float* y) { y[0] = 1.0f; }")) == {}
+
+
+def test_hard_coded_device_extent_finds_the_size_the_source_accepts():
+    p = _prog(HARD, "cuda")
+    dom = valid_domain(p)
+    assert dom.ok, dom.reason
+    assert dom.scalars == {"size": 8192} and not dom.given
+    assert dom.tried[0].startswith("size=64: the source faults") and "out-of-bounds" in dom.tried[0]
+    a, b, size = dom.specs
+    assert a.shape == (8192,) and b.shape == (8192,) and size.value == 8192
+    # and the tests made from it run cleanly on the source
+    v = tester.differential(p, p, make_tests(dom.specs, seed=5))
+    assert v.ok, v.error
+
+
+def test_plain_size_parameter_keeps_the_default():
+    dom = valid_domain(_prog(PLAIN))
+    assert dom.ok and dom.scalars == {"n": 64} and dom.runs == 1
+    assert dom.specs[0].shape == (64,)
+
+
+def test_degenerate_bindings_are_not_evidence():
+    eq = _prog("void f(const float* x, float* y, int n) {\n if (n != 4096) return;\n"
+               " for (int i = 0; i < n; ++i) y[i] = x[i] + 1.0f;\n}\n")
+    dom = valid_domain(eq)
+    assert dom.ok and dom.scalars == {"n": 4096}
+    assert "degenerate" in dom.tried[0]
+    # a source that writes nothing on any candidate: no domain, and the reason names what was tried
+    never = _prog("void f(const float* x, float* y, int n) {\n for (int i = 0; i < n; ++i)\n"
+                  "  if (x[i] > 1000.0f) y[i] = x[i];\n}\n")
+    dom = valid_domain(never)
+    assert not dom.ok and dom.specs is None
+    assert "no valid, non-degenerate input" in dom.reason and "n=64" in dom.reason and "n=37" in dom.reason
+
+
+def test_user_values_are_used_as_given():
+    p = _prog(HARD, "cuda")
+    dom = valid_domain(p, args={"size": 8192})
+    assert dom.ok and dom.scalars == {"size": 8192} and dom.given == {"size": 8192} and dom.runs == 1
+    dom = valid_domain(p, args={"size": 64})  # faults: not searched further
+    assert not dom.ok and "size=64" in dom.reason and "out-of-bounds" in dom.reason
+    assert len(dom.tried) == 1
+    dom = valid_domain(_prog(PLAIN), args={"n": 0})  # all sizes zero: degenerate
+    assert not dom.ok and "degenerate" in dom.reason
+    with pytest.raises(BadInput, match="no parameter 'm'"):
+        resolve_args(p, {"m": 3})
+    with pytest.raises(BadInput, match="not a scalar"):
+        resolve_args(p, {"a": 3})
+    assert resolve_args(p, {2: "12"}) == ({2: 12}, {"size": 12})
+
+
+def test_parse_args_text():
+    assert parse_args_text("size=8192,n=4") == {"size": 8192, "n": 4}
+    assert parse_args_text("alpha=0.5 n=0x10") == {"alpha": 0.5, "n": 16}
+    for bad in ("size", "size=", "=3", "n=abc"):
+        with pytest.raises(BadInput):
+            parse_args_text(bad)
+
+
+def test_big_hard_coded_shape_is_not_allocated():
+    big = _prog("#define N (1 << 28)\nvoid f(const float* x, float* y) {\n"
+                " for (int i = 0; i < N; ++i) y[i] = x[i] + 1.0f;\n}\n")
+    dom = valid_domain(big)
+    assert not dom.ok and dom.runs == 0
+    assert "2048 MiB" in dom.reason and "memory budget" in dom.reason
+
+
+def test_big_size_candidates_fall_back_to_smaller_valid_sizes():
+    # 1 << 26 floats per buffer (2 x 256 MiB) is over the budget: the search goes on to smaller sizes
+    src = ("void f(const float* x, float* y, int n) {\n if (n > 67108864) return;\n"
+           " for (int i = 0; i < n; ++i) y[i] = x[i] + 1.0f;\n}\n")
+    dom = valid_domain(_prog(src), budget_bytes=1 << 20)
+    assert dom.ok and dom.scalars == {"n": 64}
+    dom = valid_domain(_prog(src), args={"n": 67108864}, budget_bytes=1 << 20)
+    assert not dom.ok and "over the test memory budget" in dom.reason
+
+
+def test_the_search_is_bounded():
+    p = _prog(HARD.replace("b[i] =", "b[i + 100000] ="), "cuda")  # faults on every candidate
+    dom = valid_domain(p, max_runs=2)
+    assert not dom.ok and dom.runs <= 2
+    assert "stopped after 2 runs" in dom.reason
+
+
+def test_edge_test_has_several_distributions():
+    specs = [tester.ArgSpec("x", "float32", (4096,), "in"), tester.ArgSpec("y", "float32", (4096,), "out")]
+    _plain, edge = make_tests(specs, seed=11)
+    x = edge[0]
+    q = 1024
+    ints = x[:q]
+    assert np.array_equal(ints, np.round(ints)) and ints.min() < 0 and (ints == 0).any() and ints.max() > 0
+    knee = x[q:2 * q]
+    assert knee.min() < -5 and knee.max() > 5 and np.abs(knee).max() <= 6
+    assert (x[2 * q:3 * q] < 0).all()
+    assert (x[3 * q:] == 0).sum() > 50
+
+
+def test_pass_manager_records_the_tested_values():
+    from xpiler.pipeline.manager import PassManager
+    from xpiler.pipeline.planner import Plan
+
+    p = _prog(HARD, "cuda")
+    out = PassManager().translate(p, "cuda", candidate_plans=[Plan("identity", ())])
+    assert out.report.verified, out.report.summary()
+    assert out.report.scalars == {"size": 8192} and not out.report.scalars_given
+    assert "tested with size=8192" in out.report.summary()
+    out = PassManager().translate(p, "cuda", candidate_plans=[Plan("identity", ())], args={"size": 64})
+    assert not out.report.verified
+    assert "size=64" in out.report.reason and "faults" in out.report.reason
