@@ -12,7 +12,7 @@ import dataclasses
 
 from xpiler.ir import nodes as N
 from xpiler.ir.types import Named
-from xpiler.ir.visit import Rewriter, walk
+from xpiler.ir.visit import Rewriter, substitute, walk
 from xpiler.launch import parse_launch
 from xpiler.pipeline.program import Program
 
@@ -82,12 +82,18 @@ class _SetLaunch(Rewriter):
         return self.fn(node) if node.kernel == self.kernel else None
 
 
-def set_simt_launch(program: Program, kernel: str, grid: int, block: int) -> Program:
+def set_simt_launch(program: Program, kernel: str, grid, block: int) -> Program:
+    """Launch `kernel` with `grid` x `block` threads; `grid` is an int, or an IR expression over the
+    kernel's parameters that each launch computes from the arguments it passes."""
     if program.entry_is_kernel and program.entry == kernel:
+        if not isinstance(grid, int):
+            raise ValueError("a bare kernel entry needs a constant grid")
         return program.replace(launch=f"grid={grid},1,1 block={block},1,1")
+    params = program.module.func(kernel).params
 
     def fn(ln: N.Launch):
-        cfg = (N.Const(grid), N.Const(block)) + ln.config[2:]
+        g = N.Const(grid) if isinstance(grid, int) else substitute(grid, {p.sym: a for p, a in zip(params, ln.args)})
+        cfg = (g, N.Const(block)) + ln.config[2:]
         return dataclasses.replace(ln, config=cfg)
 
     return program.replace(module=_SetLaunch(kernel, fn).rewrite(program.module))

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import z3
 
+from xpiler.analysis.symbolic import normalize
 from xpiler.ir import nodes as N
+from xpiler.ir.types import Scalar
+from xpiler.ir.visit import walk
 
 from . import _bind_common as C
 
@@ -22,8 +25,25 @@ def _bx(name: str) -> N.Builtin:
     return N.Builtin(name)
 
 
-def bind(band: C.Band, ctx, dialect: str) -> tuple[N.Func, dict, callable, dict]:
-    """(new kernel, launch parameters {grid, block}, model factory for the obligations, z3 env)."""
+def _runtime_total(band: C.Band) -> N.Expr | None:
+    """The band's trip count when it is an expression of the kernel's integer parameters only (the launch
+    site can then compute the grid from the arguments it passes)."""
+    total = band.total()
+    params = {p.sym for p in band.func.params if isinstance(p.type, Scalar) and p.type.dtype.startswith(("int", "uint"))}
+    free = {n.sym for n in walk(total) if isinstance(n, N.Var)}
+    if not free or not free <= params or any(isinstance(n, (N.Load, N.Call)) for n in walk(total)):
+        return None
+    if isinstance(total, N.Select) and isinstance(total.b, N.Const) and total.b.value == 0:
+        total = total.a  # `t > 0 ? t : 0`: a grid from t <= 0 launches no block, as the clamp would
+    return normalize(total) or total
+
+
+def bind(band: C.Band, ctx, dialect: str, host_grid: bool = False) -> tuple[N.Func, dict, callable, dict]:
+    """(new kernel, launch parameters {grid, block}, model factory for the obligations, z3 env).
+
+    `host_grid`: every launch of the kernel is in host code, which can compute a grid from the arguments;
+    a trip count over the kernel's integer parameters then gets one thread per iteration, grid
+    `(T + block - 1) / block` as an expression of those parameters (launch["grid"] is IR then)."""
     warp = WARP.get(dialect, 32)
     block_knob = int(ctx.knob("loop_bind", "block", 256))
     if block_knob % warp or not 0 < block_knob <= 1024:
@@ -50,6 +70,24 @@ def bind(band: C.Band, ctx, dialect: str) -> tuple[N.Func, dict, callable, dict]
             env[flat] = C.ir_z3(tid, env, defines)
             active = z3.BoolVal(True) if guard is None else C.ir_z3(guard, env, defines) != 0
             return C.BindingModel([b, t], [b >= 0, b < grid, t >= 0, t < block], active,
+                                  _decoded(decls, env, defines),
+                                  lambda r: [r / block, r % block])
+    elif host_grid and (rt := _runtime_total(band)) is not None:
+        block = block_knob
+        span = N.BinOp("+", rt, N.Const(block - 1))
+        grid_ir = N.BinOp("/", normalize(span) or span, N.Const(block))
+        first = N.Decl(flat, C.INT, tid, const=True)
+        guard = N.BinOp("<", N.Var(flat), rt)  # flat >= 0, so the unclamped count guards the same
+        stmt = N.Block((first, N.If(guard, body)))
+        grid = grid_ir
+
+        def model():
+            b, t = z3.FreshInt("blockIdx"), z3.FreshInt("threadIdx")
+            gz = C.ir_z3(grid_ir, {}, defines)
+            env = {"blockIdx.x": b, "threadIdx.x": t, "blockDim.x": z3.IntVal(block), "gridDim.x": gz}
+            env[flat] = C.ir_z3(tid, env, defines)
+            active = C.ir_z3(guard, env, defines) != 0
+            return C.BindingModel([b, t], [b >= 0, b < gz, t >= 0, t < block], active,
                                   _decoded(decls, env, defines),
                                   lambda r: [r / block, r % block])
     else:

@@ -24,7 +24,8 @@ import z3
 
 from xpiler.ir import nodes as N
 from xpiler.ir import types as T
-from xpiler.ir.visit import map_exprs, walk
+from xpiler.analysis.bounds import count_candidates, covers
+from xpiler.ir.visit import map_exprs, substitute, walk
 from xpiler.ir.z3expr import Unsupported, affine_form, prove, to_z3
 from xpiler.pipeline.passes import Obligation, PassContext, PassDeclined, PassResult
 from xpiler.pipeline.program import Program
@@ -174,16 +175,22 @@ def _wrapper(program, entry, kname, extents, uses, api: RuntimeAPI, taken):
             args.append(pv[i])
             continue
         ext = extents[i] if i < len(extents) else None
-        if ext is None or (ext.count is None and not ext.data_dependent):
-            raise PassDeclined(f"host: cannot tell how many elements of {p.sym.name!r} the kernel touches "
-                               "(unbounded, or depending on a scalar parameter)")
         u = uses.get(i, ParamUse(escapes=True))
-        if ext.count == 0 and not u.escapes:
+        symbolic = None
+        if ext is None or (ext.count is None and not ext.data_dependent):
+            symbolic, why = _symbolic_count(entry, u, defines)
+            if symbolic is None:
+                raise PassDeclined(f"host: cannot tell how many elements of {p.sym.name!r} the kernel touches "
+                                   f"({why})")
+            ext = None
+        if ext is not None and ext.count == 0 and not u.escapes:
             args.append(N.Cast(T.Pointer(p.type.pointee, T.Scope.GLOBAL, p.type.const), N.Const(0)))  # never touched
             continue
         elem = p.type.pointee
-        if ext.count is not None:
-            count: N.Expr = _spell_count(ext.count, u, defines)
+        if symbolic is not None:  # a run-time size: the expression, over the wrapper's own parameters
+            count: N.Expr = substitute(symbolic, {a.sym: b for a, b in zip(entry.params, pv)})
+        elif ext.count is not None:
+            count = _spell_count(ext.count, u, defines)
         else:
             count = _scan_extent(ext.data_dependent, p, pv, scans, taken)
         counts[i] = count
@@ -197,7 +204,7 @@ def _wrapper(program, entry, kname, extents, uses, api: RuntimeAPI, taken):
         alloc.append(_host_call(api.malloc, target, nbytes))
         host = pv[i]
         src = N.Cast(T.Pointer(T.VOID), host) if api.void_casts else host
-        written_whole = _fully_written(u, ext.count, entry, defines)
+        written_whole = ext is not None and _fully_written(u, ext.count, entry, defines)
         if u.may_read or (u.may_write and not written_whole):
             copy_in.append(_host_call(api.memcpy, N.Var(d), src, nbytes, N.Var(N.Sym(api.h2d))))
         if u.may_write:
@@ -205,7 +212,8 @@ def _wrapper(program, entry, kname, extents, uses, api: RuntimeAPI, taken):
             copy_out.append(_host_call(api.memcpy, dst, N.Var(d), nbytes, N.Var(N.Sym(api.d2h))))
         free.append(_host_call(api.free, N.Var(d)))
         args.append(N.Var(d))
-        obligations.append(_cover_obligation(entry, i, ext, u, defines))
+        obligations.append(_cover_obligation(entry, i, ext, u, defines) if symbolic is None
+                           else _symbolic_cover_obligation(entry, i, symbolic, u, defines))
     if api.queue is None:
         launch = [N.Launch(kname, (N.Const(1), N.Const(1)), tuple(args))]
         pre, post = [], []
@@ -358,3 +366,66 @@ def _cover_obligation(func: N.Func, i: int, ext, u: ParamUse, defines: dict) -> 
         return True, f"{name}: every access lies inside the {size} elements"
 
     return Obligation(f"host: allocation of {name} covers the kernel's accesses", check)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# run-time sizes
+
+
+def _size_params(func: N.Func) -> set:
+    return {p.sym for p in func.params if isinstance(p.type, T.Scalar) and p.type.dtype not in
+            ("float16", "bfloat16", "float32", "float64", "void")}
+
+
+def _inlined_domain(acc, defs: dict):
+    """An access's index, loops and conditions with the function's single-definition locals inlined."""
+    loops = tuple(dataclasses.replace(f, start=inline(f.start, defs), stop=inline(f.stop, defs),
+                                      step=inline(f.step, defs)) for f in acc.loops)
+    return inline(acc.index, defs), loops, tuple(inline(c, defs) for c in acc.conds)
+
+
+def _symbolic_count(func: N.Func, u: ParamUse, defines: dict) -> tuple[N.Expr | None, str]:
+    """The element count of a buffer whose extent depends on run-time sizes, as an expression over the
+    function's integer parameters that Z3 proves covers every access (None and the reason otherwise)."""
+    if u.escapes:
+        return None, "its pointer escapes"
+    if not u.accesses:
+        return None, "no access to measure"
+    defs = single_defs(func)
+    params = _size_params(func)
+    accs = []
+    cands: list = []
+    for acc in u.accesses:
+        if acc.index is None:
+            return None, "an access with an unknown index"
+        index, loops, conds = _inlined_domain(acc, defs)
+        if any(isinstance(n, (N.Load, N.Call)) for n in walk(index)):
+            return None, "a data-dependent index"
+        dom = domain(acc, defs, defines)
+        accs.append((index, dom))
+        for c in count_candidates(index, loops, conds, params):
+            free = {n.sym for n in walk(c) if isinstance(n, N.Var)}
+            if free <= params and c not in cands:
+                cands.append(c)
+    if not cands:
+        return None, "no bound of its indices over the function's size parameters"
+    for c in cands:
+        if all(covers(c, index, dom, params, defines) is True for index, dom in accs):
+            return c, ""
+    return None, "no candidate size was proved to cover every access"
+
+
+def _symbolic_cover_obligation(func: N.Func, i: int, count: N.Expr, u: ParamUse, defines: dict) -> Obligation:
+    name = func.params[i].sym.name
+
+    def check():
+        defs = single_defs(func)
+        params = _size_params(func)
+        for acc in u.accesses:
+            index, _loops, _conds = _inlined_domain(acc, defs)
+            got = covers(count, index, domain(acc, defs, defines), params, defines)
+            if got is not True:
+                return got, f"{name}: not proved that every access lies inside the allocation"
+        return True, f"{name}: every access lies inside the run-time size"
+
+    return Obligation(f"host: allocation of {name} covers the kernel's accesses for every size", check)

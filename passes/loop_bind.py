@@ -64,7 +64,9 @@ class LoopBind(Pass):
                     continue
                 program, func, band, how = got
                 notes.append(f"{name}: {how}")
-            new_func, launch, model, env = impl.bind(band, ctx, program.dialect)
+            host_grid = program.dialect != "bang" and not (program.entry_is_kernel and program.entry == name)
+            new_func, launch, model, env = (impl.bind(band, ctx, program.dialect, host_grid=host_grid)
+                                            if host_grid else impl.bind(band, ctx, program.dialect))
             program = L.replace_func(program, new_func)
             if program.dialect == "bang":
                 program = L.set_bang_launch(program, name, launch["tasks"], launch["clusters"], launch["cores"])
@@ -72,7 +74,7 @@ class LoopBind(Pass):
                 program = L.set_simt_launch(program, name, launch["grid"], launch["block"])
             obligations += C.obligations(band, model, env, name)
             loops = ", ".join(f.var.name for f in band.loops)
-            where = " ".join(f"{k}={v}" for k, v in launch.items())
+            where = " ".join(f"{k}={v if isinstance(v, int) else 'run-time'}" for k, v in launch.items())
             priv = f"; thread-private: {', '.join(band.private)}" if band.private else ""
             notes.append(f"{name}: bound ({loops}) [{band.proof}] with {where}{priv}")
         if len(notes) == len(split):

@@ -1,0 +1,216 @@
+"""Symbolic bounds of index expressions over a loop nest: how many elements a buffer needs, as an
+expression of the run-time sizes.
+
+`count_candidates(index, loops, conds)` proposes expressions `c` (IR, over the function's parameters) such
+that every value the index takes in the domain (the counted `loops` around it, the `conds` that hold
+there) is below `c`. They are *candidates*: a caller proves the one it uses (`covers`, Z3 over the
+domain) before relying on it. Two sources:
+
+- interval propagation: each loop counter ranges over [start, stop - 1] (bounds of inner loops may use
+  outer counters and are bounded in turn); `+ - *` combine the ends (a product of two symbolic ranges
+  needs both non-negative), `/`, `>>` by a constant are monotone, `% c` and `& c` lie in [0, c - 1] and
+  [0, c]; scalar parameters stand for themselves. A guarded grid `if (i < n)` over
+  `i = b * 256 + t, b < (n + 255) / 256` gives the rounded-up grid here, so:
+- guards: a condition `L < R` (`L <= R`, `R > L`, `R >= L`) whose `L` differs from the index by a constant
+  `k` bounds the index by `R - 1 + k`; this is the tight bound of guarded SIMT code.
+
+Every candidate is put in polynomial normal form (`xpiler.analysis.symbolic`), so `(n - 1) + 1` is `n`.
+Scalar parameters are assumed non-negative (they are sizes); `covers` states that assumption to Z3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import z3
+
+from xpiler.ir import nodes as N
+from xpiler.ir.types import Scalar
+from xpiler.ir.z3expr import Unsupported, prove, to_z3
+
+from .symbolic import normalize, poly
+
+__all__ = ["count_candidates", "covers", "upper", "lower"]
+
+_MAX_DEPTH = 24
+
+
+def _c(v: int) -> N.Const:
+    return N.Const(v)
+
+
+def _const_of(e: N.Expr) -> int | None:
+    pa = poly(e)
+    if pa is None:
+        return None
+    p, _ = pa
+    if all(m == () for m in p):
+        return p.get((), 0)
+    return None
+
+
+def _nonneg(e: N.Expr | None) -> bool:
+    """Is `e` (a bound over non-negative parameters) certainly >= 0: a polynomial with non-negative
+    coefficients whose atoms are variables (parameters) or non-negative-looking divisions of such?"""
+    if e is None:
+        return False
+    pa = poly(e)
+    if pa is None:
+        return False
+    p, atoms = pa
+    for m, c in p.items():
+        if c < 0:
+            return False
+        for k in m:
+            a = atoms.by_key[k]
+            if isinstance(a, N.Var):
+                continue
+            if isinstance(a, N.BinOp) and a.op in ("/", ">>", "%", "&") and _nonneg(a.a) and _nonneg(a.b):
+                continue
+            return False
+    return True
+
+
+class _Bounder:
+    def __init__(self, loops: Sequence[N.For], params: set) -> None:
+        self.loops = {f.var: f for f in loops}
+        self.params = params
+
+    def bound(self, e: N.Expr, hi: bool, depth: int = 0) -> N.Expr | None:
+        if depth > _MAX_DEPTH:
+            return None
+        b = lambda x, h=hi: self.bound(x, h, depth + 1)  # noqa: E731
+        if isinstance(e, N.Const):
+            return e if isinstance(e.value, int) and not isinstance(e.value, bool) else None
+        if isinstance(e, N.Var):
+            f = self.loops.get(e.sym)
+            if f is not None:
+                if hi:
+                    stop = self.bound(f.stop, True, depth + 1)
+                    return None if stop is None else N.BinOp("-", stop, _c(1))
+                return self.bound(f.start, False, depth + 1)
+            return e if e.sym in self.params else None
+        if isinstance(e, N.Cast):
+            if isinstance(e.type, Scalar) and e.type.dtype not in ("float16", "bfloat16", "float32", "float64"):
+                return b(e.value)
+            return None
+        if isinstance(e, N.UnOp):
+            if e.op == "-":
+                x = self.bound(e.a, not hi, depth + 1)
+                return None if x is None else N.UnOp("-", x)
+            if e.op == "+":
+                return b(e.a)
+            return None
+        if isinstance(e, N.Select):
+            x, y = b(e.a), b(e.b)
+            if x is None or y is None:
+                return None
+            return _max(x, y) if hi else _min(x, y)
+        if not isinstance(e, N.BinOp):
+            return None
+        if e.op == "+":
+            x, y = b(e.a), b(e.b)
+            return None if x is None or y is None else N.BinOp("+", x, y)
+        if e.op == "-":
+            x, y = b(e.a), self.bound(e.b, not hi, depth + 1)
+            return None if x is None or y is None else N.BinOp("-", x, y)
+        if e.op == "*":
+            ka, kb = _const_of(e.a), _const_of(e.b)
+            if ka is not None or kb is not None:
+                k, other = (ka, e.b) if ka is not None else (kb, e.a)
+                x = self.bound(other, hi if k >= 0 else not hi, depth + 1)
+                return None if x is None else N.BinOp("*", x, _c(k))
+            lo_a, lo_b = self.bound(e.a, False, depth + 1), self.bound(e.b, False, depth + 1)
+            if not (_nonneg(lo_a) and _nonneg(lo_b)):
+                return None
+            if not hi:
+                return N.BinOp("*", lo_a, lo_b)
+            x, y = b(e.a), b(e.b)
+            return None if x is None or y is None else N.BinOp("*", x, y)
+        k = _const_of(e.b)
+        if e.op in ("/", ">>") and k is not None and k > 0:
+            x = b(e.a)  # C division by a positive constant and shifts are monotone
+            return None if x is None else N.BinOp(e.op, x, _c(k))
+        if e.op == "%" and k is not None and k > 0 and _nonneg(self.bound(e.a, False, depth + 1)):
+            return _c(k - 1) if hi else _c(0)
+        if e.op == "&" and k is not None and k >= 0:
+            return _c(k) if hi else _c(0)
+        return None
+
+
+def _max(x: N.Expr, y: N.Expr) -> N.Expr:
+    return N.Select(N.BinOp(">", x, y), x, y)
+
+
+def _min(x: N.Expr, y: N.Expr) -> N.Expr:
+    return N.Select(N.BinOp("<", x, y), x, y)
+
+
+def upper(e: N.Expr, loops: Sequence[N.For], params: set) -> N.Expr | None:
+    """An expression over `params` that is >= every value of `e` in the loop nest (None if unknown)."""
+    out = _Bounder(loops, params).bound(e, True)
+    return None if out is None else (normalize(out) or out)
+
+
+def lower(e: N.Expr, loops: Sequence[N.For], params: set) -> N.Expr | None:
+    out = _Bounder(loops, params).bound(e, False)
+    return None if out is None else (normalize(out) or out)
+
+
+def _conjuncts(c: N.Expr) -> Iterable[N.Expr]:
+    if isinstance(c, N.BinOp) and c.op == "&&":
+        yield from _conjuncts(c.a)
+        yield from _conjuncts(c.b)
+    else:
+        yield c
+
+
+def _guard_bounds(index: N.Expr, conds: Sequence[N.Expr], loops, params) -> list[N.Expr]:
+    """Upper bounds (inclusive) of `index` from guards `L < R` whose L is the index plus a constant."""
+    out = []
+    for c in conds:
+        for g in _conjuncts(c):
+            if not isinstance(g, N.BinOp) or g.op not in ("<", "<=", ">", ">="):
+                continue
+            lhs, rhs, strict = (g.a, g.b, g.op == "<") if g.op in ("<", "<=") else (g.b, g.a, g.op == ">")
+            diff = normalize(N.BinOp("-", index, lhs))
+            k = _const_of(diff) if diff is not None else None
+            if k is None:
+                continue
+            r = upper(rhs, loops, params)  # the bound itself may vary (an outer counter): take its maximum
+            if r is None:
+                continue
+            bound = N.BinOp("+", r, _c(k - 1 if strict else k))
+            out.append(normalize(bound) or bound)
+    return out
+
+
+def count_candidates(index: N.Expr, loops: Sequence[N.For], conds: Sequence[N.Expr], params: set,
+                     width: int = 1) -> list[N.Expr]:
+    """Candidate element counts (max index + width), tightest-looking first, without duplicates."""
+    ups = _guard_bounds(index, conds, loops, params)
+    u = upper(index, loops, params)
+    if u is not None:
+        ups.append(u)
+    out: list = []
+    for b in ups:
+        c = N.BinOp("+", b, _c(width))
+        c = normalize(c) or c
+        if c not in out:
+            out.append(c)
+    return out
+
+
+def covers(count: N.Expr, index: N.Expr, domain: list, params: Iterable[N.Sym], defines: dict | None = None,
+           timeout_ms: int = 4000) -> bool | None:
+    """Does `0 <= index < count` hold on the domain (Z3 constraints over the loop counters), for all
+    non-negative values of the integer `params`? True (proved), False (a counterexample), None (unknown)."""
+    try:
+        iz, cz = to_z3(index, defines=defines), to_z3(count, defines=defines)
+        hyps = list(domain) + [to_z3(N.Var(p)) >= 0 for p in params]
+        ok, model = prove(z3.And(iz >= 0, iz < cz), hyps, timeout_ms=timeout_ms)
+    except (Unsupported, ValueError, z3.Z3Exception, TypeError):
+        return None
+    if ok:
+        return True
+    return False if model is not None else None
