@@ -78,6 +78,13 @@ def run(program: Program, ctx: PassContext) -> PassResult:
         module, n = drop_true_guards(out.module)
         if n:
             out, notes = out.replace(module=module), notes + [f"host: {n} guard(s) proved always true, dropped"]
+    if ctx.knob("host", "contract_grids", True):
+        from ._simplify import contract_guarded_grids
+
+        module, n = contract_guarded_grids(out.module)
+        if n:
+            out, notes = out.replace(module=module), notes + [f"host: {n} guarded block x thread nest(s) "
+                                                              "contracted into one loop"]
     inc = [h for h, fns in (("stdlib.h", {"malloc", "free"}), ("string.h", {"memcpy", "memset"}))
            if fns & {n.name for n in walk(out.module) if isinstance(n, N.Call)}]
     out = out.replace(module=dataclasses.replace(out.module, items=with_includes(out.module.items, inc)))

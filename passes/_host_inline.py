@@ -2,8 +2,9 @@
 a function called once, as a statement of the entry's body, is replaced by its body in a block, so that the
 serial form is one function whose loops later passes (loop_bind, cache, tensorize) can see.
 
-Parameters bind by substitution when the argument is a variable and the callee never assigns or takes the
-address of the parameter; otherwise the block starts with a copy `T p = arg;` (C passes by value), under a
+Parameters bind by substitution when the argument is a variable, or pure integer arithmetic over variables
+whose names the callee does not redeclare, and the callee never assigns or takes the address of the
+parameter; otherwise the block starts with a copy `T p = arg;` (C passes by value), under a
 fresh name when the argument mentions a variable of the same name. Functions that return a value, recurse,
 contain `return` other than as their last statement, or are called more than once are left alone.
 """
@@ -50,6 +51,20 @@ def _declared(body: tuple) -> set[str]:
     return names
 
 
+_PURE = (N.Const, N.Var, N.BinOp, N.Cast, N.Select, N.SizeOf)
+
+
+def _pure_int(e: N.Expr) -> bool:
+    """An argument that may be substituted for a parameter: arithmetic over variables and constants (no
+    call, load, assignment or increment), so evaluating it once or at every use gives the same value."""
+    return all(isinstance(n, _PURE) or (isinstance(n, N.UnOp) and n.op in ("-", "+", "!", "~")) or
+               not isinstance(n, N.Expr) for n in walk(e))
+
+
+def _names(e: N.Expr) -> set[str]:
+    return {n.sym.name for n in walk(e) if isinstance(n, N.Var)}
+
+
 def _inlinable(f: N.Func) -> bool:
     if f.is_declaration or f.template_params:
         return False
@@ -81,9 +96,12 @@ def inline_single_calls(module: N.Module, entry: str) -> tuple[N.Module, list[st
             continue
         mapping, prologue = {}, []
         used = {n.sym.name for a in call.args for n in walk(a) if isinstance(n, N.Var)}
+        inner_names = _declared(f.body)
         for p, a in zip(f.params, call.args):
             if isinstance(a, N.Var) and not _assigned(f.body, p.sym):
                 mapping[p.sym] = a
+            elif _pure_int(a) and not _assigned(f.body, p.sym) and not (_names(a) & inner_names):
+                mapping[p.sym] = a  # a size computed by the caller (`(n + 255) / 256`): the expression itself
             else:
                 sym = N.Sym(p.sym.name + "_in") if p.sym.name in used else p.sym
                 if sym is not p.sym:

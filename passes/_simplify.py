@@ -11,6 +11,7 @@ import dataclasses
 import z3
 
 from xpiler.ir import nodes as N
+from xpiler.ir.visit import walk
 from xpiler.ir.z3expr import Unsupported, prove, sym_var, to_z3
 
 from ._host_domain import inline, single_defs
@@ -73,3 +74,126 @@ def drop_true_guards(module: N.Module) -> tuple[N.Module, int]:
             it = dataclasses.replace(it, body=stmts(it.body, [], single_defs(it)))
         items.append(it)
     return dataclasses.replace(module, items=tuple(items)), dropped
+
+
+# ----------------------------------------------------------------------------------------------------------
+# guarded grids
+
+
+def _is_const(e: N.Expr, v: int | None = None) -> bool:
+    return isinstance(e, N.Const) and isinstance(e.value, int) and not isinstance(e.value, bool) and \
+        (v is None or e.value == v)
+
+
+def _counted(f) -> bool:
+    return isinstance(f, N.For) and _is_const(f.start, 0) and _is_const(f.step, 1)
+
+
+def _guard_split(cond: N.Expr, flat_poly, pvars: set) -> tuple[N.Expr | None, N.Expr | None]:
+    """(R, rest) when `cond` is `flat < R` (or `R > flat`, possibly one conjunct of an `&&` chain, `rest`
+    the other conjuncts) with R free of the loop counters `pvars`."""
+    from xpiler.analysis.symbolic import normalize
+
+    parts: list = []
+
+    def conj(c):
+        if isinstance(c, N.BinOp) and c.op == "&&":
+            conj(c.a)
+            conj(c.b)
+        else:
+            parts.append(c)
+
+    conj(cond)
+    for k, g in enumerate(parts):
+        if not (isinstance(g, N.BinOp) and g.op in ("<", ">")):
+            continue
+        lhs, rhs = (g.a, g.b) if g.op == "<" else (g.b, g.a)
+        if normalize(lhs) == flat_poly and not ({n.sym for n in walk(rhs) if isinstance(n, N.Var)} & pvars):
+            rest = parts[:k] + parts[k + 1:]
+            out = None
+            for r in rest:
+                out = r if out is None else N.BinOp("&&", out, r)
+            return rhs, out
+    return None, None
+
+
+def _contract(outer: N.For, defs: dict, defines: dict, assigned: set) -> N.For | None:
+    """`for b < G: for t < B: [decls]; if (b * B + t < R) S` -> `for i < R: [decls]; S` (b, t read through
+    i / B and i % B, or as i where the flat index was named) when Z3 proves G * B >= R for R >= 1: the
+    guarded pairs are exactly 0 <= i < R, in the same order."""
+    from xpiler.analysis.symbolic import normalize
+    from xpiler.ir.visit import free_syms, substitute
+
+    if not (_counted(outer) and len(outer.body) == 1 and _counted(outer.body[0])):
+        return None
+    inner = outer.body[0]
+    if not _is_const(inner.stop) or inner.stop.value < 1:
+        return None
+    B = inner.stop.value
+    b, t = outer.var, inner.var
+    flat = normalize(N.BinOp("+", N.BinOp("*", N.Var(b), N.Const(B)), N.Var(t)))
+    body = inner.body
+    if not body or not isinstance(body[-1], N.If) or body[-1].orelse:
+        return None
+    pre, guard = body[:-1], body[-1]
+    if not all(isinstance(s, N.Decl) and s.init is not None and s.sym not in assigned for s in pre):
+        return None
+    local = {s.sym: s.init for s in pre}
+    cond = inline(guard.cond, local)
+    R, rest = _guard_split(cond, flat, {b, t})
+    if R is None or (free_syms(R) & (assigned | set(local))):
+        return None
+    try:
+        g = to_z3(inline(outer.stop, defs), defines=defines)
+        r = to_z3(inline(R, defs), defines=defines)
+        params = [to_z3(N.Var(s)) >= 0 for s in free_syms(R) | free_syms(outer.stop)]
+        ok, _ = prove(g * B >= r, [r >= 1] + params, timeout_ms=1000)
+    except (Unsupported, ValueError, z3.Z3Exception, TypeError):
+        return None
+    if not ok:
+        return None
+    i = N.Sym(next((s.sym.name for s in pre if normalize(s.init) == flat), f"{b.name}_{t.name}"))
+    named = {s.sym for s in pre if normalize(s.init) == flat}
+    keep = tuple(s for s in pre if s.sym not in named)
+    mapping = {s: N.Var(i) for s in named}
+    mapping[b] = N.BinOp("/", N.Var(i), N.Const(B))
+    mapping[t] = N.BinOp("%", N.Var(i), N.Const(B))
+    then = tuple(guard.then) if rest is None else (N.If(rest, tuple(guard.then)),)
+    new_body = tuple(substitute(s, mapping) for s in keep + then)
+    kind = outer.kind if outer.kind == inner.kind else N.LoopKind.SERIAL
+    return N.For(i, N.Const(0), R, N.Const(1), new_body, kind=kind, var_type=inner.var_type or outer.var_type,
+                 loc=outer.loc)
+
+
+def contract_guarded_grids(module: N.Module) -> tuple[N.Module, int]:
+    """Contract every guarded block x thread nest of the serial form into one loop over the guarded range
+    (the shape recovered SIMT kernels take: `if (blockIdx.x * 256 + threadIdx.x < n)`)."""
+    defines = module.defines()
+    done = 0
+
+    def stmts(body: tuple, defs: dict, assigned: set) -> tuple:
+        nonlocal done
+        out = []
+        for s in body:
+            if isinstance(s, N.For):
+                c = _contract(s, defs, defines, assigned)
+                if c is not None:
+                    done += 1
+                    s = c
+                s = dataclasses.replace(s, body=stmts(s.body, defs, assigned))
+            elif isinstance(s, N.If):
+                s = dataclasses.replace(s, then=stmts(s.then, defs, assigned), orelse=stmts(s.orelse, defs, assigned))
+            elif isinstance(s, (N.Block, N.CFor, N.While, N.DoWhile)):
+                s = dataclasses.replace(s, body=stmts(s.body, defs, assigned))
+            out.append(s)
+        return tuple(out)
+
+    items = []
+    for it in module.items:
+        if isinstance(it, N.Func) and not it.is_declaration:
+            assigned = {n.sym for n in walk(it) if isinstance(n, N.Assign)}
+            assigned |= {n.a.sym for n in walk(it) if isinstance(n, N.UnOp) and isinstance(n.a, N.Var)
+                         and n.op in ("++", "--", "p++", "p--", "++p", "--p")}
+            it = dataclasses.replace(it, body=stmts(it.body, single_defs(it), assigned))
+        items.append(it)
+    return dataclasses.replace(module, items=tuple(items)), done
