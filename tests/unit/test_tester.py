@@ -177,3 +177,34 @@ def test_corpus_smoke(op, dialect):
 @pytest.mark.parametrize("spec,dialect", _corpus_items(), ids=[f"{s.op}/{d}" for s, d in _corpus_items()])
 def test_corpus_differential(spec, dialect):
     _check_corpus_file(spec, dialect)
+
+
+ROWMAX = """
+#include <math.h>
+#define R 64
+#define C 64
+extern "C" void rowmax(const float* x, float* y) {
+  for (int r = 0; r < R; ++r) {
+    float m = -INFINITY;
+    for (int c = 0; c < C; ++c) m = fmaxf(m, x[r * C + c]);
+    y[r] = m;
+  }
+}
+"""
+
+
+def test_planted_faults_show_on_the_generated_distributions():
+    """Faults that plain normal inputs hide: a max started at 0 (rows of only negative values show it), a
+    relu6 that lost its upper knee (values above 6), a sum started at 1 (exact small integers)."""
+    a = _prog(ROWMAX)
+    tests = make_tests(infer_args(a), seed=0)
+    assert differential(a, a, tests).ok
+    assert not differential(a, _prog(ROWMAX.replace("-INFINITY", "0.0f")), tests).ok
+    relu6 = 'extern "C" void f(const float* x, float* y) { for (int i = 0; i < 256; ++i) y[i] = fminf(fmaxf(x[i], 0.0f), 6.0f); }'
+    b = _prog("#include <math.h>\n" + relu6)
+    tb = make_tests(infer_args(b), seed=0)
+    assert not differential(b, _prog("#include <math.h>\n" + relu6.replace("6.0f", "5.5f")), tb).ok
+    dot = 'extern "C" void f(const float* x, float* y) { float s = 0.0f; for (int i = 0; i < 64; ++i) s += x[i]; y[0] = s; }'
+    c = _prog(dot)
+    tc = make_tests(infer_args(c), seed=0)
+    assert not differential(c, _prog(dot.replace("s = 0.0f", "s = 1.0f")), tc).ok

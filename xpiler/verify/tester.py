@@ -482,7 +482,8 @@ def valid_domain(program, *, args=None, budget_bytes: int | None = None, max_run
     `args` as given, the others from `scalar_candidates` in order) whose buffers fit in `budget_bytes`
     (default 256 MiB, env XPILER_TEST_BUDGET_MB) and on which the source runs without a fault and changes
     some buffer (a degenerate run, such as all sizes zero, is no evidence). At most `max_runs` runs of the
-    source; `Domain.specs` is None with the reason when no binding qualifies."""
+    source (the first binding may take up to 12 while it grows buffers of unknown extent, as `infer_args`
+    does); `Domain.specs` is None with the reason when no binding qualifies."""
     budget = _budget() if budget_bytes is None else budget_bytes
     fixed, given = resolve_args(program, args)
     names = {i: p.sym.name for i, p in enumerate(program.entry_func.params)}
@@ -495,8 +496,8 @@ def valid_domain(program, *, args=None, budget_bytes: int | None = None, max_run
     def label(b: dict) -> str:
         return ", ".join(f"{names[i]}={v}" for i, v in sorted(b.items())) or "the fixed shapes"
 
-    for b in _bindings(fixed_int, cands):
-        if dom.runs >= max_runs:
+    for k, b in enumerate(_bindings(fixed_int, cands)):
+        if dom.runs >= max_runs or k >= 2 * max_runs:  # each binding costs an analysis, each run a run
             dom.tried.append(f"stopped after {dom.runs} runs of the source")
             break
         what = label(b)
@@ -507,7 +508,9 @@ def valid_domain(program, *, args=None, budget_bytes: int | None = None, max_run
             dom.tried.append(f"{what}: buffers need {need / (1 << 20):.0f} MiB, over the test memory budget "
                              f"of {budget / (1 << 20):.0f} MiB")
             continue
-        specs, probe_args, outs, fault, runs = _probe_run(program, specs, timeout, max_runs=max_runs - dom.runs)
+        # the first binding may grow unbounded buffers as far as infer_args' probe does; later ones share the rest
+        allowance = 12 if dom.runs == 0 else max_runs - dom.runs
+        specs, probe_args, outs, fault, runs = _probe_run(program, specs, timeout, max_runs=allowance)
         dom.runs += runs
         if spec_bytes(specs) > budget:
             dom.tried.append(f"{what}: buffers grown by probing exceed the test memory budget")
