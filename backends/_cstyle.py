@@ -25,6 +25,8 @@ from xpiler.ir import nodes as N
 from xpiler.ir import types as T
 from xpiler.ir.dialect import LanguageFacts
 
+OMP_HINT = "\x00omp:"  # Comment text prefix of a lifted `#pragma omp ...` line (xpiler.frontend.lift_stmt)
+
 from ._cexpr import REL, ExprPrinter, PrintError, _balanced_parens
 
 __all__ = ["CStylePrinter", "PrintError"]
@@ -48,6 +50,23 @@ class CStylePrinter(ExprPrinter):
         self.lines: list[str] = []
 
     # ------------------------------------------------------------------ entry points
+    def reserved_scalars(self) -> dict[str, str]:
+        """Scalar type names the target dialect defines itself (spelling -> dtype): `half` in CUDA/HIP."""
+        out = {v: k for k, v in self.language.dtype_spelling.items()}
+        out.update(self.extra_spellings)
+        return out
+
+    def prepare(self, items) -> None:
+        super().prepare(items)
+        # A source's own scalar typedef named like a type of the target (C's `typedef unsigned short half;`
+        # printed as CUDA) is not copied: the target's name means its own type, so the typedef is dropped and
+        # every use is printed with the alias's underlying type.
+        reserved = self.reserved_scalars()
+        self.dropped_aliases = {name for name, ty in self.aliases.items()
+                                if name in reserved and isinstance(ty, T.Scalar)}
+        for name in self.dropped_aliases:
+            del self.aliases[name]
+
     def emit_module(self, module: N.Module) -> str:
         self.prepare(module.items)
         self.lines = []
@@ -113,6 +132,8 @@ class CStylePrinter(ExprPrinter):
         self.lines.append(f"using namespace {it.name};")
 
     def item_TypeAlias(self, it: N.TypeAlias) -> None:
+        if it.name in getattr(self, "dropped_aliases", ()):
+            return
         t = it.type
         if isinstance(t, T.Vector) and not (t.spelling and t.spelling != it.name and self._vector_ok(t.spelling)):
             elem = self.scalar_name(T.Scalar(t.elem))
@@ -413,6 +434,11 @@ class CStylePrinter(ExprPrinter):
         return "//" + (t if not t or t[0] in " \t/!" else " " + t)
 
     def stmt_Comment(self, c: N.Comment, level: int) -> None:
+        if not c.block and c.text.startswith(OMP_HINT):
+            # an OpenMP pragma kept as a hint (see xpiler.frontend): a pragma again in CPU dialects
+            pragma = c.text[len(OMP_HINT):]
+            self.lines.append(pragma if self.language.name in ("c", "vnni") else self.ind(level) + "// " + pragma)
+            return
         if c.block or "\n" not in c.text:
             text = self.comment_text(c)
             first, *rest = text.split("\n")

@@ -1,12 +1,12 @@
 """Direct CUDA <-> HIP translation (the `port` pass) for programs without matrix intrinsics.
 
 What changes, and where the facts come from:
-* runtime API and type names: the dialects' `host_api_prefixes` (cudaMalloc <-> hipMalloc,
-  cudaMemcpyHostToDevice <-> hipMemcpyHostToDevice, cudaStream_t <-> hipStream_t) plus the few words the two
-  runtimes spell differently (IRREGULAR); every new name must be declared by the target's runtime headers
-  (the backend's runtime folder), else the pass declines;
-* includes: each runtime header of the source maps to the target header with the same stem
-  (cuda_runtime.h <-> hip/hip_runtime.h, cuda_fp16.h <-> hip/hip_fp16.h), found in the target's runtime folder;
+* runtime API and type names: the one table backends/_simt/runtime_api.py (cudaMalloc <-> hipMalloc,
+  cudaThreadSynchronize -> hipDeviceSynchronize, cudaStream_t <-> hipStream_t, ...); a name missing from the
+  table, or one the target's executor runtime does not declare, makes the pass decline with the name;
+* includes: the table's header map (cuda_runtime.h <-> hip/hip_runtime.h, cuda_fp16.h <-> hip/hip_fp16.h,
+  mma.h dropped); the source's other runtime headers are dropped, the target's runtime header is always
+  included; `using namespace nvcuda;` is dropped in HIP;
 * warp collectives: each intrinsic maps to the target catalogue entry whose numpy semantics agree on every
   segment of lanes both can express (checked here on sampled inputs). CUDA warps have 32 lanes, HIP
   wavefronts 64: cuda -> hip passes width 32 explicitly (`__shfl_xor_sync(m, v, o)` -> `__shfl_xor(v, o, 32)`)
@@ -36,8 +36,6 @@ from xpiler.pipeline.program import Program
 
 from ._host_ir import map_types
 
-# words after the runtime prefix that the two runtimes spell differently: (cuda, hip)
-IRREGULAR = (("DevAttr", "DeviceAttribute"), ("DeviceProp", "DeviceProp_t"))
 VOTES = ("__ballot", "__any", "__all", "__activemask", "__popc", "__syncthreads_count", "__syncthreads_and",
          "__syncthreads_or", "__reduce_")
 
@@ -80,33 +78,29 @@ class _Port:
         self.generic = False  # a hip shuffle kept its default width (warpSize-generic code)
 
     # -- names --------------------------------------------------------------------------------------
-    def rename(self, name: str) -> str:
-        ps, pt = self.ls.host_api_prefixes[0], self.lt.host_api_prefixes[0]
-        if not name.startswith(ps):
+    def rename(self, name: str, nargs: int | None = None) -> str:
+        """The target's name for a runtime API name, from the one table (backends/_simt/runtime_api.py)."""
+        from xpiler.backends._simt.runtime_api import arity_variant, mapping
+
+        if not name.startswith(self.ls.host_api_prefixes[0]):
             return name
-        word = name[len(ps):]
-        for cw, hw in IRREGULAR:
-            a, b = (cw, hw) if self.src == "cuda" else (hw, cw)
-            if word.startswith(a):
-                word = b + word[len(a):]
-                break
-        new = pt + word
+        new = arity_variant(self.src, self.dst, name, nargs) or mapping(self.src, self.dst).get(name)
+        if new is None:
+            raise PassDeclined(f"port: {name} is not in the {self.src} -> {self.dst} runtime API table "
+                               "(backends/_simt/runtime_api.py)")
         if new not in _runtime_names(self.dst):
-            raise PassDeclined(f"port: {name} has no counterpart {new} in the {self.dst} runtime")
+            raise PassDeclined(f"port: {name} -> {new}, which the {self.dst} executor does not provide")
         self.renamed[name] = new
         return new
 
     def include(self, path: str) -> str | None:
-        """The target header for a source runtime header (same stem), or None to drop it."""
-        stem = Path(path).name
-        for p in self.ls.host_api_prefixes:
-            stem = stem.removeprefix(p + "_")
-        for cand in _runtime_headers(self.dst):
-            name = Path(cand).name
-            for p in self.lt.host_api_prefixes:
-                name = name.removeprefix(p + "_")
-            if name == stem:
-                return cand
+        """The target header for a source runtime header, or None to drop it (the table's None, or a
+        runtime header of the source without counterpart)."""
+        from xpiler.backends._simt.runtime_api import headers
+
+        table = headers(self.src, self.dst)
+        if path in table:
+            return table[path]
         return None
 
     # -- collectives ----------------------------------------------------------------------------------
@@ -235,7 +229,7 @@ class _Rewrite(Rewriter):
             if p.src == "cuda" and e.name.endswith("DeviceGetAttribute") and len(e.args) == 3 and \
                     isinstance(e.args[1], N.Var) and "WarpSize" in e.args[1].sym.name:
                 return None  # handled at the statement (the kernel keeps 32-lane warps)
-            return dataclasses.replace(e, name=p.rename(e.name))
+            return dataclasses.replace(e, name=p.rename(e.name, len(e.args)))
         if e.kind is N.CallKind.MATH and e.name not in p.lt.math:
             raise PassDeclined(f"port: {e.name} is not available in {p.dst}")
         return None
@@ -368,21 +362,39 @@ def run(program: Program, ctx: PassContext) -> PassResult:
             it = map_types(rw.rewrite(it), lambda t: _rename_type(t, port))
         elif isinstance(it, N.Include):
             new = port.include(it.path)
-            if new is None and _is_runtime_header(it.path, src):
-                continue
+            if new is None and (_is_runtime_header(it.path, src) or it.path in _dropped_headers(src, dst)):
+                continue  # the source's own runtime headers: the target's come in below
             it = dataclasses.replace(it, path=new) if new else it
+            if any(isinstance(o, N.Include) and o.path == it.path for o in items):
+                continue
+        elif isinstance(it, N.UsingNamespace) and it.name.split("::")[0] in _namespaces_only_in(src):
+            port.notes.append(f"port: dropped `using namespace {it.name};` ({dst} has no such namespace)")
+            continue
         elif isinstance(it, (N.Decl, N.Alloc)):
             it = map_types(it, lambda t: _rename_type(t, port))
         items.append(it)
     if port.generic and _literal_wave(program, port.ls.warp_size, port.defines):
         raise PassDeclined("port: device code names the wavefront size 64 literally; warpSize-generic code only")
-    if not any(isinstance(i, N.Include) for i in items):
-        items.insert(0, N.Include(port.lt.default_includes[0]))
+    runtime = port.lt.default_includes[0]
+    if not any(isinstance(i, N.Include) and i.path == runtime for i in items):
+        items.insert(0, N.Include(runtime))  # the target's own runtime header
     module = dataclasses.replace(program.module, items=tuple(items), dialect=dst)
     out = program.replace(module=module, dialect=dst)
     notes = [f"port: {src} -> {dst}"] + sorted(set(port.notes)) + [
         f"port: {a} -> {b}" for a, b in sorted(port.renamed.items())]
     return PassResult(out, obligations=port.obligations, notes=notes)
+
+
+def _namespaces_only_in(src: str) -> frozenset:
+    from xpiler.backends._simt.runtime_api import NAMESPACES_ONLY_IN
+
+    return NAMESPACES_ONLY_IN.get(src, frozenset())
+
+
+def _dropped_headers(src: str, dst: str) -> set:
+    from xpiler.backends._simt.runtime_api import headers
+
+    return {h for h, t in headers(src, dst).items() if t is None}
 
 
 def _is_runtime_header(path: str, dialect: str) -> bool:

@@ -7,11 +7,23 @@
 from __future__ import annotations
 
 from xpiler.ir.dialect import GCC_FULL_UNROLL
-from xpiler.ir.nodes import Module
+import re
+
+from xpiler.ir.nodes import Include, Module
+from xpiler.ir.visit import walk
 
 from .._cstyle import CStylePrinter
 from .._shortvec import ShortVectorsAsC
 from .dialect import LANGUAGE
+
+
+_CODE_ONLY = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|^[ \t]*#[^\n]*', re.S | re.M)
+_NEEDS = {
+    "stddef.h": (re.compile(r"\b(?:NULL|size_t|ptrdiff_t|offsetof)\b"),
+                 {"stddef.h", "cstddef", "stdio.h", "cstdio", "stdlib.h", "cstdlib", "string.h", "cstring",
+                  "wchar.h", "time.h"}),
+    "stdbool.h": (re.compile(r"\b(?:bool|true|false)\b"), {"stdbool.h", "cstdbool"}),
+}
 
 
 class CPrinter(ShortVectorsAsC, CStylePrinter):
@@ -21,6 +33,18 @@ class CPrinter(ShortVectorsAsC, CStylePrinter):
     # stands for "fully").
     def pragma(self, unroll: int | None) -> str:
         return f"#pragma GCC unroll {unroll or GCC_FULL_UNROLL}"
+
+    def emit_module(self, module: Module) -> str:
+        """The module, with the standard headers its text needs for plain gcc (C) added when missing:
+        <stddef.h> for NULL / size_t, <stdbool.h> for bool / true / false."""
+        text = super().emit_module(module)
+        included = {i.path for i in walk(module) if isinstance(i, Include)}
+        code = _CODE_ONLY.sub(" ", text)
+        need = [h for h, (words, providers) in _NEEDS.items()
+                if words.search(code) and not included & providers]
+        if not need:
+            return text
+        return "".join(f"#include <{h}>\n" for h in need) + ("\n" if not text.startswith("#include") else "") + text
 
 
 def emit(module: Module) -> str:

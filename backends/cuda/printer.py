@@ -26,6 +26,8 @@ class CudaPrinter(CStylePrinter):
     def item_TypeAlias(self, it: N.TypeAlias) -> None:
         """A short-vector typedef CUDA lacks (HIP's `typedef float floatx4 __attribute__((ext_vector_type(4)))`;
         nvcc has no ext_vector_type) becomes an aligned struct indexed like the vector."""
+        if it.name in getattr(self, "dropped_aliases", ()):
+            return
         t = it.type
         if self.vector_typedefs_as_structs and isinstance(t, T.Vector) \
                 and (t.spelling or it.name) not in self.language.vector_types:

@@ -23,9 +23,10 @@ import numpy as np
 from xpiler import dtypes
 from xpiler.errors import BadInput, CompileError, RuntimeFault
 from xpiler.exec.build import build_executable
+from xpiler.exec.entry import candidates_from_text, choose_entry
 from xpiler.exec.launch_syntax import rewrite_launches
 from xpiler.exec.sandbox import run_limited
-from xpiler.exec.scan import FunctionInfo, find_functions
+from xpiler.exec.scan import FunctionInfo, drop_missing_includes, find_functions
 from xpiler.launch import find_launch_line, parse_launch
 from xpiler.registry import get_backend
 
@@ -60,6 +61,8 @@ class Program:
     params: list[Param]
     default_launch: str | None
     filename: str
+    internal: str = ""  # the entry's name inside the build when it had to be renamed
+    build_warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -73,29 +76,76 @@ class RunResult:
     launch: str | None = None
 
 
-def select_entry(functions: list[FunctionInfo], entry: str | None, backend, filename: str) -> FunctionInfo:
-    """The entry: `entry` if given; else the only extern "C" function; else the only device kernel;
-    else the only non-static function."""
-    if entry is not None:
-        for fn in functions:
-            if fn.name == entry:
-                return fn
-        names = ", ".join(f.name for f in functions) or "none"
-        raise BadInput(f"no function named {entry!r}; functions defined: {names}", file=filename)
-    for pool in (
-        [f for f in functions if f.extern_c],
-        [f for f in functions if backend.is_kernel(f)],
-        [f for f in functions if not f.static and f.name != "main"],
-    ):
-        if len(pool) == 1:
-            return pool[0]
-        if len(pool) > 1:
-            names = ", ".join(f.name for f in pool)
-            raise BadInput(f"several candidate entry functions ({names}); choose one with --entry", file=filename)
-    raise BadInput("no function definition found (nothing to run)", file=filename)
+_DEVICE_ONLY = re.compile(r"\b(?:__device__|__mlu_func__|__mlu_device__)\b")
 
 
-def _translation_unit(source: str, backend, fn: FunctionInfo, kernel: bool, filename: str, functions) -> str:
+def select_entry(functions: list[FunctionInfo], entry: str | None, backend, filename: str,
+                 source: str = "") -> FunctionInfo:
+    """The entry, by the one rule of `xpiler.exec.entry.choose_entry` (also used by the pass chain)."""
+    cands = candidates_from_text(
+        source, functions, backend.is_kernel,
+        lambda f: bool(_DEVICE_ONLY.search(f.qualifiers)) and "__host__" not in f.qualifiers)
+    chosen = choose_entry(cands, entry, filename, what="run")
+    return next(f for f in functions if f.name == chosen.name)
+
+
+# Names the C and C++ standard libraries (and the runtimes' headers) declare: a user function with one of
+# these names compiles on the user's platform (nvcc takes a kernel named `sin` as one more overload) but would
+# collide with the executor's headers or make `&name` ambiguous, so the build renames it (xp_user_<name>);
+# messages show the user's name again.
+_MATH = ("sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp exp2 exp10 expm1 log log2 log10 "
+         "log1p logb ilogb pow sqrt rsqrt cbrt hypot erf erfc erfinv tgamma lgamma ceil floor trunc round lround "
+         "llround rint lrint llrint nearbyint fmod remainder remquo copysign nan nextafter fdim fmax fmin fma fabs "
+         "frexp ldexp modf scalbn isnan isinf isfinite signbit sincos norm")
+_LIBRARY_NAMES = frozenset(
+    _MATH.split() + [w + "f" for w in _MATH.split()]
+    + ("abs labs div min max swap copy fill sort count find transform reverse accumulate clamp exit abort "
+       "malloc free calloc realloc memcpy memset memmove strlen printf puts rand srand qsort atoi atof "
+       "select index time clock signal raise").split())
+_RENAME_PREFIX = "xp_user_"
+
+
+def _rename_occurrences(text: str, name: str, new: str, *, calls: bool, definition: int | None) -> str:
+    """Rename identifier `name` (not after `::`, `.`, `->`); with calls=False a `name(` stays (a call of the
+    library function) except at offset `definition`."""
+    from xpiler.exec.scan import blank_comments_and_strings
+
+    masked = blank_comments_and_strings(text)
+    out, pos = [], 0
+    for m in re.finditer(rf"(?<![\w.:>]){re.escape(name)}\b", masked):
+        before = masked[max(0, m.start() - 2):m.start()]
+        if before.endswith(("::", "->", ".")):
+            continue
+        after = masked[m.end():m.end() + 200].lstrip()
+        if not calls and after.startswith("(") and m.start() != definition:
+            continue
+        out.append(text[pos:m.start()])
+        out.append(new)
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _build_source(source: str, backend, fn: FunctionInfo, kernel: bool, functions, filename: str):
+    """The user's text as the executor compiles it: missing local includes dropped, the user's `main`
+    renamed (the executor has its own), an entry named like a library function renamed.
+    Returns (text, the entry's name inside the build, missing includes)."""
+    text, missing = drop_missing_includes(source, filename)
+    internal = fn.name
+    mains = [f for f in functions if f.name == "main" and f.name != fn.name]
+    for f in sorted(mains, key=lambda f: -f.name_pos):
+        text = text[:f.name_pos] + _RENAME_PREFIX + "main" + text[f.name_pos + 4:]
+    if fn.name in _LIBRARY_NAMES:
+        internal = _RENAME_PREFIX + fn.name
+        definition = next((f.name_pos for f in find_functions(text) if f.name == fn.name), None)
+        text = _rename_occurrences(text, fn.name, internal, calls=not kernel and backend.name in ("c", "vnni"),
+                                   definition=definition)
+    return text, internal, missing
+
+
+def _translation_unit(source: str, backend, fn: FunctionInfo, kernel: bool, filename: str, functions,
+                      internal: str | None = None) -> str:
+    internal = internal or fn.name
     parts = [f"#define {k} {v}" for k, v in backend.defines(source).items()]
     parts.append(f'#include "{backend.runtime_header}"')
     text = rewrite_launches(source) if "<<<" in source else source
@@ -105,10 +155,10 @@ def _translation_unit(source: str, backend, fn: FunctionInfo, kernel: bool, file
     parts.append(text)
     parts.append('#line 1 "<xpiler-shim>"')
     parts.append(backend.shim_extra(source, functions))
-    call = f"xp_launch_entry(&{fn.name}, args, launch)" if kernel else f"(void)launch; xp::invoke(&{fn.name}, args)"
+    call = f"xp_launch_entry(&{internal}, args, launch)" if kernel else f"(void)launch; xp::invoke(&{internal}, args)"
     parts.append(
         "extern \"C\" const char* xp_entry_signature(void) {\n"
-        f"  static std::string s = xp::signature_of(&{fn.name});\n"
+        f"  static std::string s = xp::signature_of(&{internal});\n"
         "  return s.c_str();\n}\n"
         "extern \"C\" void xp_entry(void** args, const char* launch) {\n"
         f"  {call};\n}}\n"
@@ -148,9 +198,12 @@ def compile_program(source: str, dialect: str, *, entry: str | None = None, file
     if "\x00" in source:
         raise BadInput("the file contains NUL bytes (is it a binary file?)", file=filename)
     functions = find_functions(source)
-    fn = select_entry(functions, entry, backend, filename)
+    fn = select_entry(functions, entry, backend, filename, source)
     kernel = backend.is_kernel(fn)
-    unit = _translation_unit(source, backend, fn, kernel, filename, functions)
+    text, internal, missing = _build_source(source, backend, fn, kernel, functions, filename)
+    if text != source:
+        functions = find_functions(text)
+    unit = _translation_unit(text, backend, fn, kernel, filename, functions, internal)
     try:
         path = build_executable(
             unit,
@@ -161,10 +214,16 @@ def compile_program(source: str, dialect: str, *, entry: str | None = None, file
         )
     except CompileError as e:
         e.file = e.file or filename
+        if missing:
+            e.message = (f"{e.message} (the file includes {', '.join(repr(m) for m in missing)}, which could not be "
+                         "found and was left out)")
+        if internal != fn.name and getattr(e, "log", None):
+            e.log = e.log.replace(internal, fn.name)
         raise
     params = _parse_signature(_signature(path))
     launch_line = find_launch_line(source)
-    return Program(path, dialect, fn.name, kernel, params, launch_line, filename)
+    notes = [f"missing-include: {m!r} was not found; the executor built the file without it" for m in missing]
+    return Program(path, dialect, fn.name, kernel, params, launch_line, filename, internal, notes)
 
 
 def _marshal(program: Program, args: Sequence[Any]) -> tuple[bytes, list[tuple[int, np.ndarray]]]:
@@ -253,7 +312,9 @@ def execute(
         t0 = time.perf_counter()
         r = run_limited([str(program.path), str(argf), str(outf)], timeout=timeout, memory_mb=memory_mb, env=env, cwd=tmp)
         wall = time.perf_counter() - t0
-        warnings = [f"{k}: {m}" for k, m in _WARN.findall(r.stderr)]
+        warnings = list(program.build_warnings) + [f"{k}: {m}" for k, m in _WARN.findall(r.stderr)]
+        if program.internal and program.internal != program.entry:
+            r.stderr = r.stderr.replace(program.internal, program.entry)
         if r.timed_out:
             raise RuntimeFault(
                 f"{program.entry} did not finish within {timeout:g} s (infinite loop or deadlock?)",

@@ -167,3 +167,25 @@ def _function_from_head(
         body_open=brace,
         body_close=close,
     )
+
+
+_QUOTED_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"[^\n]*$', re.M)
+
+
+def drop_missing_includes(text: str, filename: str | None) -> tuple[str, list[str]]:
+    """Quoted includes (`#include "local.h"`) that cannot be found beside `filename` (or at all, for text
+    without a file) become empty lines, so the rest of the file still builds with the line numbers kept;
+    returns the text and the missing names (for a warning). The user's headers stay in translated output."""
+    from pathlib import Path
+
+    base = Path(filename).parent if filename and not filename.startswith("<") else None
+    missing: list[str] = []
+
+    def repl(m):
+        inc = m.group(1)
+        if base is not None and (base / inc).is_file():
+            return m.group(0)
+        missing.append(inc)
+        return ""
+
+    return _QUOTED_INCLUDE.sub(repl, text), missing

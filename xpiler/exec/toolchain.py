@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xpiler.exec.sandbox import run_limited
+from xpiler.exec.scan import drop_missing_includes
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ def compile_with(
     `prelude` lines are followed by a #line directive so diagnostics keep the user's line numbers.
     """
     tool = command[0]
+    source, missing = drop_missing_includes(source, filename)
     if shutil.which(tool) is None:
         return ToolResult(False, tool, f"{tool} is not installed", available=False)
     with tempfile.TemporaryDirectory(prefix="xpiler-tc-") as tmp:
@@ -42,4 +44,8 @@ def compile_with(
         r = run_limited([*command, str(src)], timeout=timeout, memory_mb=16384, cwd=tmp, env=env)
     if r.timed_out:
         return ToolResult(False, tool, f"{tool} took longer than {timeout:g} s")
-    return ToolResult(r.returncode == 0, tool, (r.stderr + r.stdout).strip())
+    log = (r.stderr + r.stdout).strip()
+    if missing:
+        log = (f"note: {', '.join(repr(m) for m in missing)} not found beside {filename}; checked without it\n"
+               + log)
+    return ToolResult(r.returncode == 0, tool, log)

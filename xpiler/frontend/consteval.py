@@ -7,7 +7,7 @@ integer division truncates toward zero.
 
 from __future__ import annotations
 
-from xpiler.ir.nodes import BinOp, Cast, Const, Select, UnOp, Var
+from xpiler.ir.nodes import BinOp, Cast, Const, Select, SizeOf, UnOp, Var
 
 _MAX_DEPTH = 64
 
@@ -28,6 +28,8 @@ def const_value(e, macros: dict, depth: int = 0):
         return {"-": lambda: -a, "+": lambda: a, "!": lambda: int(not a), "~": lambda: ~int(a)}[e.op]()
     if isinstance(e, Cast):
         return const_value(e.value, macros, depth + 1)
+    if isinstance(e, SizeOf):
+        return _sizeof(e.arg)
     if isinstance(e, Select):
         c = const_value(e.cond, macros, depth + 1)
         return None if c is None else const_value(e.a if c else e.b, macros, depth + 1)
@@ -60,3 +62,16 @@ def _binop(op: str, a, b):
         ">": lambda: int(a > b), ">=": lambda: int(a >= b), "==": lambda: int(a == b), "!=": lambda: int(a != b),
     }
     return table[op]()
+
+
+def _sizeof(what):
+    """sizeof of a scalar type (the only sizes fixed by the dialects' ABIs here); None otherwise."""
+    from xpiler.dtypes import itemsize
+    from xpiler.ir.types import Scalar
+
+    if isinstance(what, Scalar):
+        try:
+            return itemsize(what.dtype) or None
+        except KeyError:
+            return None
+    return None

@@ -34,6 +34,8 @@ from xpiler.ir.nodes import (
 )
 from xpiler.ir.types import Named, Scalar, Type
 
+_HIP_LEGACY = {f"hip{w}_{a}": f"{w[0].lower()}{w[1:]}.{a}" for w in ("ThreadIdx", "BlockIdx", "BlockDim", "GridDim")
+               for a in "xyz"}
 _INT = re.compile(r"^(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)([uUlLzZ]*)$")
 _CASTS = {"static_cast": CastStyle.STATIC, "reinterpret_cast": CastStyle.REINTERPRET}
 
@@ -154,6 +156,9 @@ class ExprLifter:
     def ident(self, name: str):
         if name in self.lang.builtins and self.syms.local(name) is None:
             return Builtin(name)
+        legacy = _HIP_LEGACY.get(name)
+        if legacy is not None and self.lang.name == "hip" and self.syms.local(name) is None:
+            return Builtin(legacy)  # hipThreadIdx_x: HIP's older spelling of threadIdx.x
         return Var(self.syms.lookup(name))
 
     def char_literal(self, n):

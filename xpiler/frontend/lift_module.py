@@ -13,9 +13,11 @@ import re
 
 import tree_sitter
 
+from xpiler.dtypes import itemsize
 from xpiler.frontend.context import named
 from xpiler.frontend.lift_types import Specs, Unsupported
 from xpiler.ir.nodes import (
+    BinOp,
     Call,
     CallKind,
     Comment,
@@ -78,7 +80,8 @@ class ModuleLifter:
         if t in ("preproc_def", "preproc_function_def"):
             return self.define(n)
         if t in ("preproc_if", "preproc_ifdef"):
-            return [self.preproc_if(n)]
+            pif = self.preproc_if(n)
+            return list(_decided(pif))
         if t == "preproc_call":
             d = self.raw(n.child_by_field_name("directive"))
             arg = n.child_by_field_name("argument")
@@ -332,10 +335,19 @@ class ModuleLifter:
             if dims or init is not None:
                 raise Unsupported("array typedef")
             ty, _ = self.apply_pointers(base, specs.const, quals)
-            if specs.vector_lanes is not None:
+            lanes = specs.vector_lanes
+            if lanes is None and specs.vector_bytes is not None and isinstance(ty, Scalar):
+                try:
+                    size = itemsize(ty.dtype)
+                except KeyError:
+                    size = 0
+                if not size or specs.vector_bytes % size:
+                    raise Unsupported("vector_size that is no multiple of the element size")
+                lanes = specs.vector_bytes // size
+            if lanes is not None:
                 if not isinstance(ty, Scalar):
                     raise Unsupported("vector of non-scalar")
-                ty = Vector(ty.dtype, specs.vector_lanes)
+                ty = Vector(ty.dtype, lanes)
             elif specs.words or specs.align:
                 raise Unsupported("typedef attribute")
             name = self.raw(name_node)
@@ -358,3 +370,35 @@ def _comment_start(text: str) -> int | None:
 
 def make_parser(language) -> tree_sitter.Parser:
     return tree_sitter.Parser(language)
+
+
+# Macros every compiler of the five dialects predefines on the Linux hosts they run on (gcc, clang, nvcc,
+# hipcc, cncc all define __GNUC__): a conditional that tests only these is decided here, so functions under
+# `#if defined(__GNUC__) ... #endif` are ordinary functions of the module. Anything else stays a PreprocIf.
+ALWAYS_DEFINED = frozenset({"__GNUC__", "__GNUC_MINOR__", "__linux__", "__linux", "__unix__", "__unix",
+                            "__STDC__", "__ELF__"})
+
+
+def _truth(cond) -> bool | None:
+    if isinstance(cond, Call) and cond.name == "defined" and len(cond.args) == 1 and isinstance(cond.args[0], Var):
+        return True if cond.args[0].sym.name in ALWAYS_DEFINED else None
+    if isinstance(cond, UnOp) and cond.op == "!":
+        v = _truth(cond.a)
+        return None if v is None else not v
+    if isinstance(cond, BinOp) and cond.op in ("&&", "||"):
+        a, b = _truth(cond.a), _truth(cond.b)
+        if cond.op == "&&":
+            return False if False in (a, b) else (True if a and b else None)
+        return True if True in (a, b) else (False if a is False and b is False else None)
+    return None
+
+
+def _decided(pif: PreprocIf):
+    """The items of the branch a decidable conditional takes, else the conditional itself."""
+    v = _truth(pif.cond)
+    if v is None:
+        return (pif,)
+    out = []
+    for it in (pif.then if v else pif.orelse):
+        out.extend(_decided(it) if isinstance(it, PreprocIf) else (it,))
+    return tuple(out)

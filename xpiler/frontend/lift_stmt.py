@@ -43,6 +43,7 @@ from xpiler.ir.types import Named, Scalar, Scope, Vector
 
 INT_DTYPES = {"int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "size_t", "ptrdiff_t",
               "char"}
+OMP_HINT = "\x00omp:"  # same prefix as backends/_cstyle.OMP_HINT (the printers' side)
 _ASSIGNING = ("assignment_expression", "update_expression")
 
 
@@ -68,6 +69,13 @@ class StmtLifter:
                 self.emitted.add(c.start_byte)
                 out.append(self.comment(c))
                 continue
+            omp = self.pragma_omp(c) if c.type == "preproc_call" else None
+            if omp is not None:
+                # `#pragma omp parallel for`: the author's hint that the next loop is parallel. Kept as an
+                # annotation (a Comment the printers write back as the pragma in C, as a comment elsewhere);
+                # passes still check the loop themselves.
+                out.append(Comment(OMP_HINT + omp, False, loc=self.loc(c)))
+                continue
             if c.type == "preproc_call" and self.pragma_unroll(c) is not False:
                 if pragma is not None:
                     out.append(self.opaque(pragma[1]))
@@ -85,6 +93,15 @@ class StmtLifter:
         if pragma is not None:
             out.append(self.opaque(pragma[1]))
         return out
+
+    def pragma_omp(self, c) -> str | None:
+        """The text of a `#pragma omp ...` line (None for any other directive)."""
+        d = c.child_by_field_name("directive")
+        arg = c.child_by_field_name("argument")
+        if d is None or self.raw(d) != "#pragma" or arg is None:
+            return None
+        text = " ".join(self.raw(arg).split())
+        return f"#pragma {text}" if text.split(None, 1)[0] == "omp" else None
 
     def pragma_unroll(self, c):
         """Unroll factor (None = full) of a `#pragma unroll [N]` line; False for any other directive."""

@@ -36,7 +36,8 @@ class Specs:
     align: int | None = None
     words: list[str] = field(default_factory=list)  # qualifier keywords / attribute names
     launch_bounds: tuple | None = None
-    vector_lanes: int | None = None  # ext_vector_type(N) / vector_size(bytes) of a typedef
+    vector_lanes: int | None = None  # ext_vector_type(N) of a typedef
+    vector_bytes: int | None = None  # GNU vector_size(bytes) of a typedef (lanes = bytes / element size)
 
 
 class TypeLifter:
@@ -157,6 +158,8 @@ class TypeLifter:
                 w = self.raw(c)
                 if w in ("static", "extern", "inline"):
                     setattr(specs, w, True)
+                elif w in ("__inline__", "__inline"):  # GNU spellings of inline
+                    specs.inline = True
                 elif w != "register":
                     raise Unsupported(w)
             elif t == "type_qualifier":
@@ -206,6 +209,8 @@ class TypeLifter:
                         specs.align = val
                     elif name == "ext_vector_type":
                         specs.vector_lanes = val
+                    elif name in ("vector_size", "__vector_size__"):
+                        specs.vector_bytes = val
                     else:
                         raise Unsupported(f"attribute {name}")
                 else:

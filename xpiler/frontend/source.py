@@ -20,6 +20,10 @@ MAX_BYTES = 2 * 1024 * 1024  # larger inputs are rejected before parsing (kernel
 # Things the keyword scan must skip over whole: comments, string and character literals.
 _SKIP = re.compile(rb'//[^\n]*|/\*.*?(?:\*/|\Z)|"(?:\\.|[^"\\\n])*"?|\'(?:\\.|[^\'\\\n])*\'?', re.DOTALL)
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+# `using V = __attribute__((__vector_size__(16))) float;` (clang accepts the attribute in front of the type,
+# the grammar does not): rewritten to the equivalent `typedef float V __attribute__((...));`.
+_ATTR = rb"__attribute__\s*\(\((?:[^()]|\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))*\)\)"
+_VEC_ALIAS = re.compile(rb"using\s+([A-Za-z_]\w*)\s*=\s*(" + _ATTR + rb")\s*([A-Za-z_][\w \t]*?)\s*;")
 
 
 def validate(text: str | bytes, path: str | None) -> bytes:
@@ -102,10 +106,24 @@ def rewrite_keywords(data: bytes, keywords: dict[str, str]) -> tuple[bytes, Offs
     last = 0  # end of the original text already copied
     pos = 0
     n = len(data)
-    if kw:
+    if True:
         pat = re.compile(_SKIP.pattern + rb"|" + _IDENT.pattern, re.DOTALL)
         for m in pat.finditer(data):
             word = m.group(0)
+            if m.start() < last:
+                continue
+            if word == b"using":
+                va = _VEC_ALIAS.match(data, m.start())
+                if va is not None:
+                    repl = b"typedef " + va.group(3) + b" " + va.group(1) + b" " + va.group(2) + b";"
+                    out.append(data[last:m.start()])
+                    new_len += m.start() - last
+                    pieces.append((new_len, m.start(), False))
+                    out.append(repl)
+                    new_len += len(repl)
+                    pieces.append((new_len, va.end(), True))
+                    last = va.end()
+                continue
             attr = kw.get(word)
             if attr is None:
                 continue

@@ -77,19 +77,27 @@ class Program:
 
 
 def select_entry(module: N.Module, entry: str | None, filename: str) -> N.Func:
-    """The entry function, by the executors' rule: `entry` if given; else the only extern "C" function;
-    else the only device kernel; else the only non-static function other than main."""
+    """The entry function, by the executors' rule (`xpiler.exec.entry.choose_entry`): `entry` if given;
+    else the host function that launches the kernels (not main); else the only extern "C" function; else
+    the only device kernel; else the only host function other than main that nothing else calls."""
+    from xpiler.exec.entry import Candidate, choose_entry
+    from xpiler.ir.visit import walk
+
     funcs = [f for f in module.funcs() if not f.is_declaration]
-    if entry is not None:
-        for f in funcs:
-            if f.name == entry:
-                return f
-        raise BadInput(f"no function named {entry!r}", file=filename)
-    for pool in ([f for f in funcs if f.extern_c], [f for f in funcs if f.kind is N.FuncKind.KERNEL],
-                 [f for f in funcs if f.name != "main"]):
-        if len(pool) == 1:
-            return pool[0]
-        if len(pool) > 1:
-            raise BadInput(f"several candidate entry functions ({', '.join(f.name for f in pool)}); "
-                           "choose one with --entry", file=filename)
-    raise BadInput("no function definition found (nothing to translate)", file=filename)
+    names = {f.name for f in funcs}
+    kernels = {f.name for f in funcs if f.kind is N.FuncKind.KERNEL}
+    cands = []
+    for f in funcs:
+        launches, calls = set(), set()
+        for n in walk(f):
+            if isinstance(n, N.Launch):
+                launches.add(n.kernel)
+            elif isinstance(n, N.Call) and n.name in names:
+                (launches if n.name in kernels else calls).add(n.name)
+            elif isinstance(n, N.Var) and n.sym.name in kernels and f.kind is N.FuncKind.HOST:
+                launches.add(n.sym.name)  # a kernel passed by name to a launch API
+        cands.append(Candidate(f.name, kernel=f.kind is N.FuncKind.KERNEL, device=f.kind is N.FuncKind.DEVICE,
+                               extern_c=f.extern_c, static=f.static, launches=frozenset(launches & kernels),
+                               calls=frozenset(calls), line=f.loc.line if f.loc else 0))
+    chosen = choose_entry(cands, entry, filename)
+    return next(f for f in funcs if f.name == chosen.name)

@@ -1,0 +1,336 @@
+"""Whole files in the styles real code is written in (tests/realstyle/inputs/): they parse with no opaque
+statement, run on the executors like numpy, pick the entry a user means, and port between CUDA and HIP into
+code the real compilers accept.
+
+The inputs are small but written the way users write them: includes of every kind (one local header that
+does not exist), `using namespace nvcuda;`, `typedef unsigned short half;` in C, a vector alias with the
+attribute in front in HIP, shapes as #defines or locals, `extern "C"` kernels, `(int)blockIdx.x`,
+`__restrict__`, TVM's fused indices, kernels named `sin` and `max`, several kernels and helpers per file,
+`#if defined(__GNUC__)` around a function, `#pragma omp parallel for`, streams, events, `__constant__` with
+`cudaMemcpyToSymbol`, `cudaThreadSynchronize`, `hipLaunchKernelGGL` and the `hipThreadIdx_x` spellings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xpiler import run_kernel
+from xpiler.errors import BadInput
+from xpiler.exec.entry import Candidate, choose_entry
+from xpiler.exec.scan import find_functions
+from xpiler.ir import nodes as N
+from xpiler.ir import types as T
+from xpiler.ir.visit import walk
+from xpiler.lang import emit, parse
+from xpiler.pipeline.program import Program, select_entry
+from xpiler.registry import get_backend
+
+INPUTS = Path(__file__).parent / "inputs"
+DIALECT = {".c": "c", ".cu": "cuda", ".hip": "hip", ".cpp": "vnni"}
+FILES = sorted(p.name for p in INPUTS.iterdir() if p.suffix in DIALECT)
+
+
+def _load(name):
+    p = INPUTS / name
+    return p.read_text(), DIALECT[p.suffix], str(p)
+
+
+# -- the frontend ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_whole_file_lifts_without_opaque_code_and_prints_back_stably(name):
+    text, d, path = _load(name)
+    mod = parse(text, d, path=path)
+    opaque = [n for n in walk(mod) if isinstance(n, (N.Opaque, N.OpaqueExpr))]
+    assert not opaque, [getattr(o, "text", o) for o in opaque]
+    out = emit(mod, d)
+    assert emit(parse(out, d), d) == out
+
+
+def test_gnu_inline_helper_is_a_device_function():
+    text, d, path = _load("warp_reduce.cu")
+    f = parse(text, d, path=path).func("warpReduceSum")
+    assert f.kind is N.FuncKind.DEVICE and f.inline
+
+
+def test_vector_alias_with_the_attribute_in_front():
+    text, d, path = _load("hip_vec4.hip")
+    mod = parse(text, d, path=path)
+    alias = [i for i in mod.items if isinstance(i, N.TypeAlias)]
+    assert [(a.name, a.type.elem, a.type.lanes) for a in alias] == [("float4_t", "float32", 4)]
+    assert isinstance(alias[0].type, T.Vector)
+    src = "using v8h = __attribute__((__vector_size__(16))) short;\n__global__ void k(v8h* p) { }\n"
+    a = [i for i in parse(src, "hip").items if isinstance(i, N.TypeAlias)][0]
+    assert (a.type.elem, a.type.lanes) == ("int16", 8)
+
+
+def test_hip_legacy_index_spellings_are_the_builtins():
+    text, d, path = _load("hip_vec4.hip")
+    names = {n.name for n in walk(parse(text, d, path=path)) if isinstance(n, N.Builtin)}
+    assert {"blockIdx.x", "blockDim.x", "threadIdx.x"} <= names
+
+
+def test_gnuc_conditional_around_a_function_is_decided_and_others_are_kept():
+    text, d, path = _load("half_storage.c")
+    mod = parse(text, d, path=path)
+    assert [f.name for f in mod.funcs()] == ["clampf", "clamp_copy"]
+    assert not [i for i in mod.items if isinstance(i, N.PreprocIf)]
+    kept = parse("#if defined(USE_FAST)\nvoid f(float* x) { x[0] = 1; }\n#endif\n", "c")
+    assert isinstance(kept.items[0], N.PreprocIf) and not kept.funcs()
+    other = parse("#ifndef __GNUC__\nvoid f(float* x) { x[0] = 1; }\n#else\nvoid g(float* x) { x[0] = 2; }\n#endif\n",
+                  "c")
+    assert [f.name for f in other.funcs()] == ["g"]
+
+
+def test_omp_pragma_is_kept_as_a_hint_not_opaque():
+    text, d, path = _load("half_storage.c")
+    mod = parse(text, d, path=path)
+    out = emit(mod, "c")
+    assert "#pragma omp parallel for\n  for (int i = 0; i < dim1; ++i)" in out
+    f = mod.func("clamp_copy")
+    assert any(isinstance(s, N.For) for s in f.body)
+    # as CUDA the hint is a comment, never a pragma nvcc would warn about
+    assert "// #pragma omp parallel for" in emit(mod, "cuda")
+    # a pragma someone commented out stays a comment
+    out2 = emit(parse("void f(float* x) {\n  //#pragma omp parallel for\n  x[0] = 1;\n}\n", "c"), "c")
+    assert "// #pragma omp parallel for" in out2 and "\n#pragma" not in out2
+
+
+def test_c_half_typedef_is_not_copied_beside_cuda_half():
+    text, d, path = _load("half_storage.c")
+    mod = parse(text, d, path=path)
+    cu = emit(mod, "cuda")
+    assert "typedef unsigned short half" not in cu and "uint16_t* tag" in cu
+    assert "typedef unsigned short half;" in emit(mod, "c")  # C keeps its own typedef
+
+
+def test_c_output_carries_the_headers_it_uses():
+    src = "void f(float* x, int n) {\n  bool odd = n % 2 == 1;\n  if (x == NULL) return;\n  x[0] = odd;\n}\n"
+    out = emit(parse(src, "c"), "c")
+    assert out.startswith("#include <stddef.h>\n#include <stdbool.h>\n")
+    assert emit(parse(out, "c"), "c") == out
+    plain = emit(parse("#include <stdio.h>\nvoid f(float* x) { if (x != NULL) x[0] = 1; }\n", "c"), "c")
+    assert "stddef.h" not in plain  # stdio.h defines NULL
+
+
+def test_unknown_construct_names_file_line_and_construct():
+    with pytest.raises(BadInput) as ei:
+        parse("__global__ void k(float* x) {\n  x[0] = 1 +;\n}\n", "cuda", path="bad.cu")
+    assert str(ei.value) == "bad.cu:2:12: unexpected '+'"
+
+
+# -- the entry a user means --------------------------------------------------------------------------------
+
+ENTRIES = {
+    "vec_add_launcher.cu": "vecAddLauncher",  # not extern "C", launches one kernel
+    "relu_nvcuda.cu": "relu_invoke",  # extern "C" kernel and extern "C" host function
+    "tvm_fused.cu": "add_bias",
+    "two_kernels_helpers.cu": "square_then_scale",  # two kernels, two device helpers
+    "warp_reduce.cu": "sum_all",
+    "events_const.cu": "poly_host",
+    "half_scale.cu": "half_scale",
+    "main_plus_launcher.cu": "axpy",  # main calls the launcher
+    "hip_vec4.hip": "scale4_launch",  # hipLaunchKernelGGL
+    "hip_shfl.hip": "row_sum_host",
+    "sin_kernel.cu": "sin",  # a bare kernel
+    "max_kernel.hip": "max",
+    "half_storage.c": "clamp_copy",  # the static helper is no candidate
+    "vnni_dot.cpp": "dot_u8s8",
+}
+
+
+def _exec_entry(text, d, path, entry=None):
+    from xpiler.exec.runner import select_entry as run_select
+
+    return run_select(find_functions(text), entry, get_backend(d), path, text).name
+
+
+@pytest.mark.parametrize("name", sorted(ENTRIES))
+def test_entry_is_the_same_for_the_executors_and_the_pass_chain(name):
+    text, d, path = _load(name)
+    assert select_entry(parse(text, d, path=path), None, path).name == ENTRIES[name]
+    assert _exec_entry(text, d, path) == ENTRIES[name]
+    assert Program.from_source(text, d, path=path).entry == ENTRIES[name]
+
+
+def test_program_with_only_main_launching_is_refused_naming_the_kernels():
+    text, d, path = _load("main_program.cu")
+    for pick in (lambda: select_entry(parse(text, d, path=path), None, path), lambda: _exec_entry(text, d, path)):
+        with pytest.raises(BadInput) as ei:
+            pick()
+        assert "whole programs with main() are not supported yet" in str(ei.value) and "(fill)" in str(ei.value)
+    # the kernel itself can still be chosen
+    assert _exec_entry(text, d, path, "fill") == "fill"
+
+
+def test_truly_ambiguous_choices_list_the_candidates():
+    text, d, path = _load("c_tvm_style.c")
+    with pytest.raises(BadInput) as ei:
+        _exec_entry(text, d, path)
+    assert "transpose_fused (line 5)" in str(ei.value) and "blocked_copy (line 11)" in str(ei.value)
+    with pytest.raises(BadInput):
+        select_entry(parse(text, d, path=path), None, path)
+    two = ("__global__ void a(float* x) { x[0] = 1; }\n__global__ void b(float* x) { x[0] = 2; }\n"
+           "void la(float* x) { a<<<1, 1>>>(x); }\nvoid lb(float* x) { b<<<1, 1>>>(x); }\n")
+    with pytest.raises(BadInput) as ei:
+        _exec_entry(two, "cuda", "two.cu")
+    assert "la (line 3), lb (line 4)" in str(ei.value)
+
+
+def test_rule_prefers_the_top_launcher_and_extern_c_among_tops():
+    k = Candidate("k", kernel=True)
+    inner = Candidate("launch_k", launches=frozenset({"k"}))
+    outer = Candidate("run", calls=frozenset({"launch_k"}))
+    assert choose_entry([k, inner, outer], None, "f").name == "run"
+    a = Candidate("a", launches=frozenset({"k"}))
+    b = Candidate("b", launches=frozenset({"k"}), extern_c=True)
+    assert choose_entry([k, a, b], None, "f").name == "b"
+    helper = Candidate("helper")
+    top = Candidate("compute", calls=frozenset({"helper"}))
+    assert choose_entry([helper, top], None, "f").name == "compute"
+    dev = Candidate("d", device=True)
+    assert choose_entry([dev, k], None, "f").name == "k"
+    with pytest.raises(BadInput, match="no function named 'zz'; functions defined: d, k"):
+        choose_entry([dev, k], "zz", "f")
+
+
+# -- the executors -----------------------------------------------------------------------------------------
+
+R = np.random.default_rng(1)
+
+
+def _f32(n):
+    return R.standard_normal(n).astype(np.float32)
+
+
+def test_run_launcher_with_missing_local_include_and_restrict_casts():
+    text, d, path = _load("vec_add_launcher.cu")
+    a, b = _f32(1000), _f32(1000)
+    res = run_kernel(text, d, args=[a, b, np.zeros(1000, np.float32), np.int32(1000)], filename=path)
+    np.testing.assert_allclose(res.outputs[2], a + b, rtol=1e-6)
+    assert any("local_helpers.h" in w for w in res.warnings)
+
+
+def test_missing_include_that_is_needed_is_named_in_the_compile_error():
+    from xpiler.errors import CompileError
+
+    src = '#include "shapes.h"\nvoid f(float* x) { x[0] = SHAPE_N; }\n'
+    with pytest.raises(CompileError) as ei:
+        run_kernel(src, "c", args=[np.zeros(1, np.float32)], filename="/nonexistent/f.c")
+    assert "'shapes.h'" in str(ei.value)
+
+
+@pytest.mark.parametrize("name, fn", [("sin_kernel.cu", np.sin), ("max_kernel.hip", None)])
+def test_kernels_named_like_library_functions_run(name, fn):
+    text, d, path = _load(name)
+    n = 1024 if fn is not None else 256
+    x, y = _f32(n), _f32(n)
+    args = [np.zeros(n, np.float32), x] if fn is not None else [np.zeros(n, np.float32), x, y]
+    res = run_kernel(text, d, args=args, filename=path)
+    assert res.entry == name.split("_")[0]
+    want = fn(x) if fn is not None else np.maximum(x, y)
+    np.testing.assert_allclose(res.outputs[0], want, rtol=1e-5, atol=1e-6)
+
+
+def test_c_function_named_max_runs():
+    src = "void max(const float* a, const float* b, float* out, int n) {\n" \
+          "  for (int i = 0; i < n; i++) out[i] = a[i] > b[i] ? a[i] : b[i];\n}\n"
+    a, b = _f32(64), _f32(64)
+    res = run_kernel(src, "c", args=[a, b, np.zeros(64, np.float32), np.int32(64)])
+    np.testing.assert_array_equal(res.outputs[2], np.maximum(a, b))
+
+
+def test_file_with_main_runs_its_launcher():
+    text, d, path = _load("main_plus_launcher.cu")
+    x, y = _f32(100), _f32(100)
+    res = run_kernel(text, d, args=[np.float32(2), x, y.copy(), np.int32(100)], filename=path)
+    np.testing.assert_allclose(res.outputs[2], 2 * x + y, rtol=1e-6)
+
+
+def test_tvm_fused_indices_and_extern_c_kernel():
+    text, d, path = _load("tvm_fused.cu")
+    a, b = _f32(98304), _f32(256)
+    res = run_kernel(text, d, args=[np.zeros(98304, np.float32), a, b], filename=path)
+    np.testing.assert_allclose(res.outputs[0], a + b[(np.arange(98304) >> 7) & 255], rtol=1e-6)
+
+
+def test_stream_shuffle_atomic_reduction():
+    text, d, path = _load("warp_reduce.cu")
+    x = _f32(1000)
+    res = run_kernel(text, d, args=[x, np.zeros(1, np.float32), np.int32(1000)], filename=path)
+    np.testing.assert_allclose(res.outputs[1][0], x.sum(), rtol=1e-4)
+
+
+def test_c_with_restrict_omp_typedef_half_and_gnuc_helper():
+    text, d, path = _load("half_storage.c")
+    x = _f32(512) * 2
+    res = run_kernel(text, d, args=[x, np.zeros(512, np.float32), np.zeros(512, np.uint16)], filename=path)
+    np.testing.assert_array_equal(res.outputs[1], np.clip(x, -1, 1))
+    np.testing.assert_array_equal(res.outputs[2], np.arange(512, dtype=np.uint16))
+
+
+# -- CUDA <-> HIP ports ------------------------------------------------------------------------------------
+
+PORTS = [n for n in FILES if n.endswith((".cu", ".hip")) and n != "main_program.cu"]
+
+
+def _port(name):
+    from xpiler.pipeline.passes import PassContext
+    from xpiler.registry import get_pass
+
+    text, d, path = _load(name)
+    dst = "hip" if d == "cuda" else "cuda"
+    res = get_pass("port").run(Program.from_source(text, d, path=path), PassContext(d, dst))
+    return res.program, dst
+
+
+@pytest.mark.parametrize("name", PORTS)
+def test_port_output_uses_only_the_targets_names_and_headers(name):
+    prog, dst = _port(name)
+    text = prog.text()
+    if dst == "hip":
+        assert "#include <hip/hip_runtime.h>" in text
+        for word in ("cuda_runtime.h", "cuda_fp16.h", "mma.h", "nvcuda", "cudaMalloc", "cudaThreadSynchronize"):
+            assert word not in text
+    else:
+        assert "#include <cuda_runtime.h>" in text and "hip" not in text.replace("hip_", "")
+    assert "local_helpers.h" in text or name != "vec_add_launcher.cu"  # the user's own header stays
+
+
+def test_port_maps_the_irregular_runtime_names():
+    prog, _ = _port("two_kernels_helpers.cu")
+    assert "hipDeviceSynchronize();" in prog.text()
+    prog, _ = _port("events_const.cu")
+    t = prog.text()
+    for w in ("hipMemcpyToSymbol(coeffs", "hipEvent_t start", "hipEventElapsedTime(&ms", "hipEventDestroy(stop)"):
+        assert w in t
+    prog, _ = _port("warp_reduce.cu")
+    t = prog.text()
+    assert "hipStream_t stream" in t and "hipMemcpyAsync(" in t and "__shfl_down(val, offset, 32)" in t
+    assert "atomicAdd(out, v)" in t
+
+
+def test_port_declines_naming_an_unknown_runtime_function():
+    from xpiler.pipeline.passes import PassContext, PassDeclined
+    from xpiler.registry import get_pass
+
+    src = ("#include <cuda_runtime.h>\n__global__ void k(float* x) { x[threadIdx.x] = 1; }\n"
+           "void h(float* x) { float* d; cudaMalloc(&d, 4); cudaFrobnicate(d); k<<<1, 1>>>(d); }\n")
+    with pytest.raises(PassDeclined, match="cudaFrobnicate"):
+        get_pass("port").run(Program.from_source(src, "cuda"), PassContext("cuda", "hip"))
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("name", PORTS)
+def test_port_output_compiles_with_the_real_compiler(name):
+    import importlib
+
+    prog, dst = _port(name)
+    tc = importlib.import_module(f"xpiler.backends.{dst}.toolchain")
+    res = tc.check_compile(prog.text(), f"{Path(name).stem}.{'hip' if dst == 'hip' else 'cu'}")
+    if not res.available:
+        pytest.skip(res.log)
+    assert res.ok, res.log
