@@ -164,13 +164,19 @@ def _effects_only_on(stmt, syms: set) -> bool:
     """`stmt` only assigns `syms` or variables it declares itself (no stores, no calls with effects)."""
     local = {n.sym for n in walk(stmt) if isinstance(n, N.Decl)} | {n.var for n in walk(stmt) if isinstance(n, N.For)}
     for n in walk(stmt):
-        if isinstance(n, (N.Store, N.Evaluate, N.Opaque, N.Return, N.Alloc)):
+        if isinstance(n, (N.Store, N.Evaluate, N.Opaque, N.Return, N.Alloc, N.Launch)):
             return False
         if isinstance(n, N.Call) and n.kind is not N.CallKind.MATH:
             return False
         if isinstance(n, N.Assign) and n.sym not in syms and n.sym not in local:
             return False
     return True
+
+
+def _declares_other(stmt, sym) -> bool:
+    """Does `stmt` declare a variable other than `sym` that may be read later (`int blocks = total / 128;`
+    reads `total` but is not dead with it)?"""
+    return any(isinstance(n, N.Decl) and n.sym is not sym for n in walk(stmt)) and not isinstance(stmt, N.For)
 
 
 def drop_dead_scalars(body: tuple) -> tuple:
@@ -182,7 +188,7 @@ def drop_dead_scalars(body: tuple) -> tuple:
             if not isinstance(d, N.Decl) or isinstance(d.type, T.Pointer) or not _effects_only_on(d, set()):
                 continue
             users = [j for j, s in enumerate(body) if j != k and _count(s, d.sym)]
-            if all(_effects_only_on(body[j], {d.sym}) for j in users):
+            if all(_effects_only_on(body[j], {d.sym}) and not _declares_other(body[j], d.sym) for j in users):
                 drop |= {k, *users}
                 if k > 0 and isinstance(body[k - 1], N.Comment):
                     drop.add(k - 1)

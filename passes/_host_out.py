@@ -402,7 +402,7 @@ def _symbolic_count(func: N.Func, u: ParamUse, defines: dict) -> tuple[N.Expr | 
         if any(isinstance(n, (N.Load, N.Call)) for n in walk(index)):
             return None, "a data-dependent index"
         dom = domain(acc, defs, defines)
-        accs.append((index, dom))
+        accs.append((index, dom, [x for f in loops for x in (f.start, f.stop)]))
         for c in count_candidates(index, loops, conds, params):
             free = {n.sym for n in walk(c) if isinstance(n, N.Var)}
             if free <= params and c not in cands:
@@ -410,7 +410,7 @@ def _symbolic_count(func: N.Func, u: ParamUse, defines: dict) -> tuple[N.Expr | 
     if not cands:
         return None, "no bound of its indices over the function's size parameters"
     for c in cands:
-        if all(covers(c, index, dom, params, defines) is True for index, dom in accs):
+        if all(covers(c, index, dom, params, defines, scan=scan) is True for index, dom, scan in accs):
             return c, ""
     return None, "no candidate size was proved to cover every access"
 
@@ -422,8 +422,9 @@ def _symbolic_cover_obligation(func: N.Func, i: int, count: N.Expr, u: ParamUse,
         defs = single_defs(func)
         params = _size_params(func)
         for acc in u.accesses:
-            index, _loops, _conds = _inlined_domain(acc, defs)
-            got = covers(count, index, domain(acc, defs, defines), params, defines)
+            index, loops, _conds = _inlined_domain(acc, defs)
+            got = covers(count, index, domain(acc, defs, defines), params, defines,
+                         scan=[x for f in loops for x in (f.start, f.stop)])
             if got is not True:
                 return got, f"{name}: not proved that every access lies inside the allocation"
         return True, f"{name}: every access lies inside the run-time size"

@@ -94,9 +94,12 @@ def _guard_split(cond: N.Expr, flat_poly, pvars: set) -> tuple[N.Expr | None, N.
     the other conjuncts) with R free of the loop counters `pvars`."""
     from xpiler.analysis.symbolic import normalize
 
+    from xpiler.analysis.bounds import comparison
+
     parts: list = []
 
     def conj(c):
+        c = comparison(c)
         if isinstance(c, N.BinOp) and c.op == "&&":
             conj(c.a)
             conj(c.b)

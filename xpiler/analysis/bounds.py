@@ -26,11 +26,12 @@ import z3
 
 from xpiler.ir import nodes as N
 from xpiler.ir.types import Scalar
+from xpiler.ir.visit import walk
 from xpiler.ir.z3expr import Unsupported, prove, to_z3
 
 from .symbolic import normalize, poly
 
-__all__ = ["count_candidates", "covers", "upper", "lower"]
+__all__ = ["comparison", "count_candidates", "covers", "lower", "upper"]
 
 _MAX_DEPTH = 24
 
@@ -75,6 +76,29 @@ class _Bounder:
     def __init__(self, loops: Sequence[N.For], params: set) -> None:
         self.loops = {f.var: f for f in loops}
         self.params = params
+
+    def nonneg(self, e: N.Expr | None) -> bool:
+        """Is `e` (an expression over the parameters) >= 0 wherever the nest runs: syntactically, or by Z3
+        from every loop of the nest being entered (start < stop), parameters >= 0, divisors >= 1."""
+        if e is None:
+            return False
+        if _nonneg(e):
+            return True
+        try:
+            hyps = [to_z3(f.start) < to_z3(f.stop) for f in self.loops.values()]
+            hyps += [to_z3(f.start) <= to_z3(N.Var(v)) for v, f in self.loops.items()]
+            hyps += [to_z3(N.Var(p)) >= 0 for p in self.params]
+            exprs = [e] + [x for f in self.loops.values() for x in (f.start, f.stop)]
+            hyps += [to_z3(d) >= 1 for d in divisors(exprs)]
+            ok, _ = prove(to_z3(e) >= 0, hyps, timeout_ms=500)
+            return ok
+        except (Unsupported, ValueError, z3.Z3Exception, TypeError):
+            return False
+
+    def invariant(self, e: N.Expr) -> bool:
+        """An expression over the parameters only (the same value throughout the nest)."""
+        syms = {n.sym for n in walk(e) if isinstance(n, N.Var)}
+        return syms <= self.params and not any(isinstance(n, (N.Load, N.Call)) for n in walk(e))
 
     def bound(self, e: N.Expr, hi: bool, depth: int = 0) -> N.Expr | None:
         if depth > _MAX_DEPTH:
@@ -121,7 +145,7 @@ class _Bounder:
                 x = self.bound(other, hi if k >= 0 else not hi, depth + 1)
                 return None if x is None else N.BinOp("*", x, _c(k))
             lo_a, lo_b = self.bound(e.a, False, depth + 1), self.bound(e.b, False, depth + 1)
-            if not (_nonneg(lo_a) and _nonneg(lo_b)):
+            if not (self.nonneg(lo_a) and self.nonneg(lo_b)):
                 return None
             if not hi:
                 return N.BinOp("*", lo_a, lo_b)
@@ -131,8 +155,13 @@ class _Bounder:
         if e.op in ("/", ">>") and k is not None and k > 0:
             x = b(e.a)  # C division by a positive constant and shifts are monotone
             return None if x is None else N.BinOp(e.op, x, _c(k))
-        if e.op == "%" and k is not None and k > 0 and _nonneg(self.bound(e.a, False, depth + 1)):
+        if e.op == "/" and self.invariant(e.b):
+            x = b(e.a)  # monotone in the dividend for a positive divisor (a zero one faults the source)
+            return None if x is None else N.BinOp("/", x, e.b)
+        if e.op == "%" and k is not None and k > 0 and self.nonneg(self.bound(e.a, False, depth + 1)):
             return _c(k - 1) if hi else _c(0)
+        if e.op == "%" and self.invariant(e.b) and self.nonneg(self.bound(e.a, False, depth + 1)):
+            return N.BinOp("-", e.b, _c(1)) if hi else _c(0)
         if e.op == "&" and k is not None and k >= 0:
             return _c(k) if hi else _c(0)
         return None
@@ -165,11 +194,24 @@ def _conjuncts(c: N.Expr) -> Iterable[N.Expr]:
         yield c
 
 
+_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+
+def comparison(g: N.Expr) -> N.Expr:
+    """`!(a >= b)` as `a < b` (and the other negated comparisons); anything else unchanged."""
+    while isinstance(g, N.UnOp) and g.op == "!" and isinstance(g.a, N.UnOp) and g.a.op == "!":
+        g = g.a.a
+    if isinstance(g, N.UnOp) and g.op == "!" and isinstance(g.a, N.BinOp) and g.a.op in _NEGATED:
+        return N.BinOp(_NEGATED[g.a.op], g.a.a, g.a.b)
+    return g
+
+
 def _guard_bounds(index: N.Expr, conds: Sequence[N.Expr], loops, params) -> list[N.Expr]:
     """Upper bounds (inclusive) of `index` from guards `L < R` whose L is the index plus a constant."""
     out = []
     for c in conds:
-        for g in _conjuncts(c):
+        for g in _conjuncts(comparison(c)):
+            g = comparison(g)
             if not isinstance(g, N.BinOp) or g.op not in ("<", "<=", ">", ">="):
                 continue
             lhs, rhs, strict = (g.a, g.b, g.op == "<") if g.op in ("<", "<=") else (g.b, g.a, g.op == ">")
@@ -201,13 +243,26 @@ def count_candidates(index: N.Expr, loops: Sequence[N.For], conds: Sequence[N.Ex
     return out
 
 
+def divisors(exprs: Iterable[N.Expr]) -> list[N.Expr]:
+    """Non-constant divisors of `/` and `%` under `exprs` (the source divides by them, so on its valid
+    domain they are positive)."""
+    out: list = []
+    for e in exprs:
+        for n in walk(e):
+            if isinstance(n, N.BinOp) and n.op in ("/", "%") and _const_of(n.b) is None and n.b not in out:
+                out.append(n.b)
+    return out
+
+
 def covers(count: N.Expr, index: N.Expr, domain: list, params: Iterable[N.Sym], defines: dict | None = None,
-           timeout_ms: int = 4000) -> bool | None:
+           timeout_ms: int = 4000, scan: Iterable[N.Expr] = ()) -> bool | None:
     """Does `0 <= index < count` hold on the domain (Z3 constraints over the loop counters), for all
-    non-negative values of the integer `params`? True (proved), False (a counterexample), None (unknown)."""
+    non-negative values of the integer `params` and positive values of the divisors in `index`, `count`
+    and the expressions `scan` (loop bounds)? True (proved), False (a counterexample), None (unknown)."""
     try:
         iz, cz = to_z3(index, defines=defines), to_z3(count, defines=defines)
         hyps = list(domain) + [to_z3(N.Var(p)) >= 0 for p in params]
+        hyps += [to_z3(d, defines=defines) >= 1 for d in divisors([index, count, *scan])]
         ok, model = prove(z3.And(iz >= 0, iz < cz), hyps, timeout_ms=timeout_ms)
     except (Unsupported, ValueError, z3.Z3Exception, TypeError):
         return None
