@@ -7,6 +7,10 @@ Model.
   as `P + off`, `&P[off]` or `P` (never reassigned) resolve to their base with the offset added; a
   multi-dimensional `Alloc` index is flattened row-major. An access whose base cannot be resolved has
   `base=None` and conflicts with everything.
+- Typed views of one buffer (`float *x = (float *)nram_buffer; float *y = x + n;`, `(half *)(buf + k)`) resolve
+  to that buffer: offsets are counted in the buffer's elements, and an access through a wider type covers
+  `width` consecutive elements (a float through a char buffer: 4). Views narrower than the buffer's element,
+  or of unknown size, are unknown. Accesses of different widths conflict when their element ranges overlap.
 - Distinct pointer parameters are assumed not to alias (the entry contract passes separate buffers).
 - Index sub-expressions Z3 cannot model (loads such as `idx[i]`, float-to-int casts, calls, scalars that are
   assigned more than once) become unknown integers, fresh for each of the two iteration instances compared:
@@ -53,6 +57,7 @@ class Access:
     node: Any = None
     guards: tuple = ()  # conditions known to hold at the access (`if`, `?:` arms, a C-style loop's condition)
     regions: tuple = ()  # (scalars constant in a guarded region, symbols declared in it before the access)
+    width: int = 1  # elements of `base` the access covers (a float read through a char buffer: 4)
 
 
 @dataclass
@@ -112,55 +117,88 @@ class FuncFacts:
 
     def pointer(self, sym: N.Sym, depth: int = 0) -> tuple[N.Sym | None, N.Expr | None]:
         """(base, element offset) of pointer variable `sym`; (None, None) when unknown."""
-        if sym in self.params or sym in self.allocs or sym in self.module_buffers:
-            return sym, N.Const(0)
-        d = self.decls.get(sym)
-        if depth > 16 or d is None or d.init is None or self.assign_counts.get(sym, 0):
-            return None, None
-        if not isinstance(d.type, Pointer):
-            return None, None
-        return self.pointer_expr(d.init, d.type, depth + 1)
+        base, off, _ = self.view(N.Var(sym), depth)
+        return base, off
 
     def pointer_expr(self, e: N.Expr, want: Any = None, depth: int = 0) -> tuple[N.Sym | None, N.Expr | None]:
+        """(base, offset in the base's elements) of a pointer expression; (None, None) when unknown."""
+        base, off, _ = self.view(e, depth)
+        return base, off
+
+    def view(self, e: N.Expr, depth: int = 0) -> tuple[N.Sym | None, N.Expr | None, int]:
+        """(base, offset in the base's elements, base elements per element of `e`'s pointee): pointer
+        arithmetic and casts of one buffer to other element types (`(float *)nram_buffer + n`)."""
+        if depth > 16:
+            return None, None, 1
         if isinstance(e, N.Var):
-            return self.pointer(e.sym, depth)
+            sym = e.sym
+            if sym in self.params or sym in self.allocs or sym in self.module_buffers:
+                return sym, N.Const(0), 1
+            d = self.decls.get(sym)
+            if d is None or d.init is None or self.assign_counts.get(sym, 0) or not isinstance(d.type, Pointer):
+                return None, None, 1
+            base, off, k = self.view(d.init, depth + 1)
+            if base is None:
+                return None, None, 1
+            # the declaration may itself convert (`float *x = buf;` with a void or char buffer)
+            return self._retype(base, off, k, self._type_of(d.init), d.type)
         if isinstance(e, N.Cast) and isinstance(e.type, Pointer):
-            inner_t = self._type_of(e.value)
-            if isinstance(inner_t, Pointer) and _same_elem(inner_t.pointee, e.type.pointee):
-                return self.pointer_expr(e.value, want, depth)
-            return None, None
+            base, off, k = self.view(e.value, depth + 1)
+            if base is None:
+                return None, None, 1
+            return self._retype(base, off, k, self._type_of(e.value), e.type)
         if isinstance(e, N.BinOp) and e.op in ("+", "-"):
             for p, off, sign in ((e.a, e.b, e.op), (e.b, e.a, "+")):
                 if self._is_pointer(p) and not self._is_pointer(off):
-                    base, o = self.pointer_expr(p, want, depth)
+                    base, o, k = self.view(p, depth + 1)
                     if base is None:
-                        return None, None
-                    return base, N.BinOp(sign, o, off)
-            return None, None
+                        return None, None, 1
+                    return base, N.BinOp(sign, o, off if k == 1 else N.BinOp("*", off, N.Const(k))), k
+            return None, None, 1
         if isinstance(e, N.AddrOf) and isinstance(e.value, N.Load):
-            return self.element(e.value, depth)
-        return None, None
+            base, off, k = self.element_view(e.value, depth + 1)
+            return base, off, k
+        return None, None, 1
+
+    def _retype(self, base, off, k, from_t, to_t) -> tuple[N.Sym | None, N.Expr | None, int]:
+        if isinstance(from_t, Pointer) and isinstance(to_t, Pointer) and _same_elem(from_t.pointee, to_t.pointee):
+            return base, off, k
+        b_sz, t_sz = self._base_elem_size(base), _elem_size(to_t.pointee) if isinstance(to_t, Pointer) else None
+        if b_sz is None or t_sz is None or t_sz % b_sz:
+            return None, None, 1
+        return base, off, t_sz // b_sz
+
+    def _base_elem_size(self, base: N.Sym) -> int | None:
+        t = self._type_of(N.Var(base))
+        return _elem_size(t.pointee) if isinstance(t, Pointer) else None
 
     def element(self, ld: N.Load, depth: int = 0) -> tuple[N.Sym | None, N.Expr | None]:
         """(base, flat offset) of the element `ld` names."""
+        base, off, _ = self.element_view(ld, depth)
+        return base, off
+
+    def element_view(self, ld: N.Load, depth: int = 0) -> tuple[N.Sym | None, N.Expr | None, int]:
+        """(base, flat offset in the base's elements, elements of the base the access covers)."""
         if not isinstance(ld.base, N.Var):
-            base, off = self.pointer_expr(ld.base, None, depth)
+            base, off, k = self.view(ld.base, depth)
             if base is None or len(ld.indices) != 1:
-                return None, None
-            return base, N.BinOp("+", off, ld.indices[0])
+                return None, None, 1
+            ix = ld.indices[0] if k == 1 else N.BinOp("*", ld.indices[0], N.Const(k))
+            return base, N.BinOp("+", off, ix), k
         sym = ld.base.sym
         buf = self.allocs.get(sym) or self.module_buffers.get(sym)
         if isinstance(buf, N.Alloc) and len(buf.shape) == len(ld.indices):
             flat: N.Expr = ld.indices[0]
             for ext, ix in zip(buf.shape[1:], ld.indices[1:]):
                 flat = N.BinOp("+", N.BinOp("*", flat, ext), ix)
-            return sym, flat
+            return sym, flat, 1
         if len(ld.indices) != 1:
-            return None, None
-        base, off = self.pointer(sym, depth)
+            return None, None, 1
+        base, off, k = self.view(ld.base, depth)
         if base is None:
-            return None, None
-        return base, N.BinOp("+", off, ld.indices[0])
+            return None, None, 1
+        ix = ld.indices[0] if k == 1 else N.BinOp("*", ld.indices[0], N.Const(k))
+        return base, N.BinOp("+", off, ix), k
 
     def _is_pointer(self, e: N.Expr) -> bool:
         return isinstance(self._type_of(e), Pointer) or (isinstance(e, N.Var) and e.sym in self.allocs)
@@ -211,6 +249,17 @@ def _nonneg_counters(func: N.Func, decls: dict, defines: dict) -> set:
 
 def _same_elem(a: Any, b: Any) -> bool:
     return isinstance(a, Scalar) and isinstance(b, Scalar) and a.dtype == b.dtype
+
+
+def _elem_size(t: Any) -> int | None:
+    from xpiler import dtypes
+
+    if not isinstance(t, Scalar):
+        return None
+    try:
+        return dtypes.itemsize(t.dtype)
+    except KeyError:
+        return None
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -267,8 +316,8 @@ def _assigned_in(stmts) -> set:
     return out
 
 
-def _access(reg, base, off, write, loops, path, node, ctx) -> None:
-    reg.accesses.append(Access(base, off, write, loops, path, node, ctx.guards, ctx.snapshot()))
+def _access(reg, base, off, write, loops, path, node, ctx, width: int = 1) -> None:
+    reg.accesses.append(Access(base, off, write, loops, path, node, ctx.guards, ctx.snapshot(), width))
 
 
 def _stmts(stmts, facts, reg, loops, path, ctx, tag: tuple = ()):
@@ -295,16 +344,16 @@ def _stmt(s, facts, reg, loops, path, ctx):
             for ix in t.indices:
                 _reads(ix, facts, reg, loops, path, ctx)
             _reads(t.base, facts, reg, loops, path, ctx, top=False)
-            base, off = facts.element(t)
+            base, off, w = facts.element_view(t)
             if s.op is not None:
-                _access(reg, base, off, False, loops, path, s, ctx)
-            _access(reg, base, off, True, loops, path, s, ctx)
+                _access(reg, base, off, False, loops, path, s, ctx, w)
+            _access(reg, base, off, True, loops, path, s, ctx, w)
         elif isinstance(t, N.Deref):
             _reads(t.value, facts, reg, loops, path, ctx, top=False)
-            base, off = facts.pointer_expr(t.value)
+            base, off, w = facts.view(t.value)
             if s.op is not None:
-                _access(reg, base, off, False, loops, path, s, ctx)
-            _access(reg, base, off, True, loops, path, s, ctx)
+                _access(reg, base, off, False, loops, path, s, ctx, w)
+            _access(reg, base, off, True, loops, path, s, ctx, w)
         else:
             reg.impure.append(f"store to {type(t).__name__}")
     elif isinstance(s, N.For):
@@ -364,11 +413,11 @@ def _reads(e, facts, reg, loops, path, ctx, top: bool = True):
         _reads(e.b, facts, reg, loops, path, ctx.with_guard(N.UnOp("!", e.cond)))
         return
     if isinstance(e, N.Load):
-        base, off = facts.element(e)
-        _access(reg, base, off, False, loops, path, e, ctx)
+        base, off, w = facts.element_view(e)
+        _access(reg, base, off, False, loops, path, e, ctx, w)
     elif isinstance(e, N.Deref):
-        base, off = facts.pointer_expr(e.value)
-        _access(reg, base, off, False, loops, path, e, ctx)
+        base, off, w = facts.view(e.value)
+        _access(reg, base, off, False, loops, path, e, ctx, w)
     elif isinstance(e, N.Call) and e.kind not in PURE_CALLS and e.kind is not N.CallKind.MACRO:
         reg.impure.append(f"call of {e.name}")
     elif isinstance(e, N.OpaqueExpr):
@@ -574,8 +623,22 @@ def _may_conflict(a: Access, b: Access, band: tuple[N.For, ...], facts: FuncFact
     i1, i2 = Instance("1", facts, access=a), Instance("2", facts, access=b)
     cs = domain(i1, a.loops) + domain(i2, b.loops) + i1.guard_constraints(a) + i2.guard_constraints(b)
     cs.append(z3.Or(*[i1.var(f.var) != i2.var(f.var) for f in band]))
-    cs.append(i1.term(a.index) == i2.term(b.index))
+    cs.append(overlap(i1.term(a.index), a.width, i2.term(b.index), b.width))
     return check_sat(cs) != z3.unsat
+
+
+def overlap(x: Any, wx: int, y: Any, wy: int) -> Any:
+    """Z3: the element ranges [x, x + wx) and [y, y + wy) share an element (x == y for single elements)."""
+    if wx == 1 and wy == 1:
+        return x == y
+    return z3.And(x < y + wy, y < x + wx)
+
+
+def contains(outer: Any, wo: int, inner: Any, wi: int) -> Any:
+    """Z3: [inner, inner + wi) lies within [outer, outer + wo)."""
+    if wo == 1 and wi == 1:
+        return outer == inner
+    return z3.And(outer <= inner, inner + wi <= outer + wo)
 
 
 def covered_reads(reg: Region, base: N.Sym, facts: FuncFacts) -> tuple[bool, str]:
@@ -595,7 +658,7 @@ def covered_reads(reg: Region, base: N.Sym, facts: FuncFacts) -> tuple[bool, str
             shared = [f for f in w.loops if f in r.loops and _loop_depth(f, w) <= split]
             own = [f for f in w.loops if f not in shared]
             winst = Instance("w", facts, parent=inst, own={f.var for f in own})
-            eq = winst.term(w.index) == inst.term(r.index)
+            eq = contains(winst.term(w.index), w.width, inst.term(r.index), r.width)
             dom = domain(winst, tuple(own))
             own_vars = [winst.var(f.var) for f in own]
             body = z3.And(*dom, eq) if dom else eq
@@ -665,10 +728,12 @@ __all__ = [
     "analyze",
     "band_conflicts",
     "check_sat",
+    "contains",
     "covered_reads",
     "domain",
     "expr_constant",
     "map_exprs",
+    "overlap",
 ]
 
 
@@ -798,7 +863,8 @@ def order_conflicts(accesses: list[Access], before: callable, facts: FuncFacts) 
                     return [f"{base.name}: unknown element"]
                 i1, i2 = Instance("1", facts), Instance("2", facts)
                 cs = domain(i1, a.loops) + domain(i2, b.loops) + [before(i1, i2, a, b),
-                                                                  i1.term(a.index) == i2.term(b.index)]
+                                                                  overlap(i1.term(a.index), a.width,
+                                                                          i2.term(b.index), b.width)]
                 if check_sat(cs) != z3.unsat:
                     out.append(f"{base.name}: {_txt(a.index)} / {_txt(b.index)}")
                     return out

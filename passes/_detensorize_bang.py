@@ -238,6 +238,41 @@ def _base_syms(e: N.Expr) -> set[N.Sym] | None:
     return None
 
 
+def _count_expr(text: str, args: dict, entry) -> N.Expr | None:
+    """A catalogue operand count (a Python expression over operand names: `channel * height * width`,
+    `(x // (stride_y or kernel_h) + 1)`) as an IR expression of the call's arguments; None when an operand
+    it names is absent or the form is not understood."""
+    import ast
+
+    defaults = entry.extra.get("defaults", {})
+
+    def conv(n):
+        if isinstance(n, ast.Name):
+            if n.id in args:
+                return args[n.id]
+            if n.id in defaults:
+                return conv(ast.parse(defaults[n.id], mode="eval").body)
+            raise KeyError(n.id)
+        if isinstance(n, ast.Constant) and isinstance(n.value, int):
+            return N.Const(n.value)
+        if isinstance(n, ast.BinOp):
+            op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "/"}.get(type(n.op))
+            if op is None:
+                raise KeyError(type(n.op).__name__)
+            return N.BinOp(op, conv(n.left), conv(n.right))
+        if isinstance(n, ast.BoolOp) and isinstance(n.op, ast.Or):  # `stride_y or kernel_h`: the given one
+            for v in n.values:
+                if not isinstance(v, ast.Name) or v.id in args:
+                    return conv(v)
+            return conv(n.values[-1])
+        raise KeyError(type(n).__name__)
+
+    try:
+        return conv(ast.parse(text, mode="eval").body)
+    except (KeyError, SyntaxError):
+        return None
+
+
 def _i64() -> Scalar:
     return Scalar("int64", "long long")
 
@@ -250,6 +285,30 @@ class _Expander:
         self.defines = self.types.defines
         self.obligations: list[Obligation] = []
         self.counts: dict[str, int] = {}
+        self.params = {p.sym for f in program.module.funcs() for p in f.params}
+        self.facts: dict[int, Any] = {}  # id(call) -> dependence facts of its function
+        self.ptr_values: dict[N.Sym, list] = {}  # pointer variable -> every value it is given (None: unknown)
+        for n in walk(program.module):
+            if isinstance(n, N.Decl) and isinstance(n.type, Pointer):
+                self.ptr_values.setdefault(n.sym, []).append(n.init)
+            elif isinstance(n, N.Assign) and isinstance(self.types.decl.get(n.sym), Pointer):
+                self.ptr_values.setdefault(n.sym, []).append(n.value if n.op is None else N.BinOp(
+                    n.op, N.Var(n.sym), n.value))
+            elif isinstance(n, N.AddrOf) and isinstance(n.value, N.Var):
+                self.ptr_values.setdefault(n.value.sym, []).append(None)
+        for k in self.ptr_values:
+            if any(v is None for v in self.ptr_values[k]):
+                self.ptr_values[k] = []
+        from . import _deps as D
+
+        for f in program.module.funcs():
+            if f.is_declaration:
+                continue
+            facts = None
+            for n in walk(f):
+                if _is_intrinsic(n):
+                    facts = facts or D.FuncFacts(f, program.module)
+                    self.facts[id(n)] = facts
 
     # -- helpers
     def _temp(self, base: str, t: Type, value: N.Expr, pre: list) -> N.Expr:
@@ -287,6 +346,64 @@ class _Expander:
         except Unsupported:
             return False
 
+    # -- operands that may overlap: one memory object reached through casts and offsets
+    def roots(self, e: N.Expr, depth: int = 0, seen: frozenset = frozenset()) -> set[N.Sym] | None:
+        """The buffers (parameters, arrays) a pointer expression may point into: a pointer variable stands
+        for every value it is declared or assigned with. None when unknown."""
+        syms = _base_syms(e)
+        if syms is None or depth > 8:
+            return None
+        out: set[N.Sym] = set()
+        for x in syms:
+            if x in self.params or x in self.types.alloc or not isinstance(self.types.decl.get(x), Pointer):
+                out.add(x)
+                continue
+            if x in seen:  # `p += k`: p's own values, collected elsewhere
+                continue
+            values = self.ptr_values.get(x)
+            if not values:
+                return None
+            for v in values:
+                r = self.roots(v, depth + 1, seen | {x})
+                if r is None:
+                    return None
+                out |= r
+        return out
+
+    def _disjoint(self, call: N.Call, entry, args: dict, out_op: tuple, in_op: tuple) -> bool:
+        """Z3: the bytes `call` writes through `out_e` and reads through `in_e` do not overlap. Both
+        pointers are resolved to (buffer, offset) through declarations, casts and pointer arithmetic
+        (`_deps.FuncFacts.view`); their extents are the catalogue's operand counts; every scalar has one
+        value at the call, and single-assignment scalars are replaced by their initializers."""
+        from . import _deps as D
+
+        facts = self.facts.get(id(call))
+        if facts is None:
+            return False
+        spans = []
+        for name, e in (out_op, in_op):
+            base, off, _ = facts.view(e)
+            p = self.types.pointer(e)
+            op = next((o for o in entry.operands if o.name == name), None)
+            count = _count_expr(op.count, args, entry) if op is not None and op.count else None
+            bsz = facts._base_elem_size(base) if base is not None else None
+            if base is None or p is None or count is None or bsz is None or p.elem == "void":
+                return False
+            spans.append((base, N.BinOp("*", off, N.Const(bsz)), N.BinOp("*", count, N.Const(dtypes.itemsize(p.elem)))))
+        (b1, o1, n1), (b2, o2, n2) = spans
+        if b1 is not b2:  # two objects (distinct pointer parameters do not alias: the entry contract)
+            return True
+        inst = D.Instance("call", facts)
+        claim = N.BinOp("||", N.BinOp("<=", N.BinOp("+", o1, n1), o2), N.BinOp("<=", N.BinOp("+", o2, n2), o1))
+        claim = inst._inline(claim)
+        env = {n.sym: z3.Int(f"{n.sym.name}!{n.sym.id}") for n in walk(claim)
+               if isinstance(n, N.Var) and n.sym.name not in self.defines}
+        try:
+            ok, _ = prove(to_z3(claim, env, self.defines), timeout_ms=3000)
+        except (Unsupported, ValueError, z3.Z3Exception):
+            return False
+        return ok
+
     # -- one call
     def expand(self, call: N.Call) -> tuple[N.Stmt, ...]:
         name = call.name
@@ -305,11 +422,34 @@ class _Expander:
         ops = [o for o in entry.operands if o.name not in pseudo]
         optional = set(entry.extra.get("optional", ()))
         required = [o for o in ops if o.name not in optional]
+        ws = entry.extra.get("workspace_form")
+        if ws is not None and len(call.args) == ws["arity"]:
+            # a workspace operand (MLU270 `__bang_div(dst, src0, src1, src_addition, n)`): the hardware
+            # clobbers it, so leaving it unwritten is one of its behaviours; it must still be a vector
+            if self.types.pointer(call.args[ws["at"]]) is None:
+                raise PassDeclined(f"detensorize(bang): {call.name}: the workspace operand is not a pointer")
+            call = dataclasses.replace(call, args=call.args[:ws["at"]] + call.args[ws["at"] + 1:])
         if not len(required) <= len(call.args) <= len(ops):
             raise PassDeclined(f"detensorize(bang): {call.name} with {len(call.args)} arguments is not handled")
         return {o.name: a for o, a in zip(ops, call.args)}
 
+    def _scalar_overload(self, call: N.Call, entry):
+        """`__bang_div(dst, src, value, n)`: a binary intrinsic called with a scalar second operand is its
+        `_scalar` form (the runtime's overloads, xp_bang.h XPB_SCALAR)."""
+        ptrs = [o for o in entry.operands if o.role in ("out", "in", "inout")]
+        if len(ptrs) != 3 or len(call.args) != len(entry.operands) or entry.category != "elementwise":
+            return None
+        k = [o.name for o in entry.operands].index(ptrs[2].name)
+        a = call.args[k]
+        if self.types.pointer(a) is not None or self.types.dtype(a) is None:
+            return None
+        alt = self.cat.get(call.name + "_scalar")
+        return alt
+
     def _generic(self, call: N.Call, entry) -> tuple[N.Stmt, ...]:
+        alt = self._scalar_overload(call, entry)
+        if alt is not None:
+            entry = alt
         if entry.loop_form is None:
             raise PassDeclined(f"detensorize(bang): {call.name} has no scalar loop form")
         args = self._bind(call, entry)
@@ -325,7 +465,7 @@ class _Expander:
                 e, p = self._ptr_arg(call, a, pre)
                 exprs[o.name] = e
                 elem = elem or p.elem
-                (outs if o.role in ("out", "inout") else ins).append(a)
+                (outs if o.role in ("out", "inout") else ins).append((o.name, a))
             elif o.role == "enum":
                 exprs[o.name] = a
             else:
@@ -334,15 +474,18 @@ class _Expander:
                 is_value = any(t in _FLOAT for t in o.dtypes)
                 exprs[o.name] = self._scalar_arg(a, pre, Scalar("float64", "double") if is_value else _i64())
         if entry.category != "elementwise":
-            for d in outs:
-                for s in ins:
-                    bd, bs = _base_syms(d), _base_syms(s)
-                    if bd is None or bs is None or bd & bs:
+            for dn, d in outs:
+                for sn, s in ins:
+                    bd, bs = self.roots(d), self.roots(s)
+                    if (bd is None or bs is None or bd & bs) and not self._disjoint(call, entry, args, (dn, d), (sn, s)):
                         raise PassDeclined(f"detensorize(bang): {call.name} may write an array it reads")
         tparams = {}
         if "itemsize" in entry.extra.get("type_params", {}):
             tparams["itemsize"] = dtypes.itemsize(elem or "float32")
-        body = tuple(entry.loop_form(**exprs, **tparams))
+        form = entry.loop_form(**exprs, **tparams)
+        if form is None:
+            raise PassDeclined(f"detensorize(bang): {call.name} in this form has no scalar loop form")
+        body = tuple(form)
         self.names.rename_bound(body)
         return self._wrap(tuple(pre) + body)
 

@@ -14,7 +14,9 @@ Early returns of the kernel body become structured `if`/`else` (`if (c) return; 
 every return ends one arm of an `if` chain at the top level; otherwise a `return` becomes `continue` (it
 ends the task). Declined (nothing changed): entries
 that are not bare kernels (a CNRT host wrapper: its launch lives in host code), kernels with cluster- or
-device-wide barriers (`__sync_cluster`, `__sync_all`: tasks are not independent), a `return` inside a
+device-wide barriers inside control flow (`__sync_cluster`, `__sync_all`: tasks are not independent; at the
+top level of the body they split it into task loops that run one after another, see `_phases`), a `return`
+inside a
 loop of the body, device functions that read the built-in variables, and Block launches that read
 clusterId/coreId (their placement depends on the emulated device).
 
@@ -168,13 +170,19 @@ def _fresh(module: N.Module, base: str) -> str:
     return name
 
 
+def _is_task_barrier(s) -> bool:
+    return isinstance(s, N.Barrier) and s.scope in (N.BarrierScope.CLUSTER, N.BarrierScope.ALL)
+
+
 def run(program: Program, ctx: PassContext) -> PassResult:
     if not program.entry_is_kernel or not program.launch:
         raise PassDeclined("loop_recovery(bang): only a bare kernel entry with a launch line is recovered")
     kernel = program.entry_func
+    top = {id(s) for s in kernel.body if _is_task_barrier(s)}
     for n in walk(program.module):
-        if isinstance(n, N.Barrier) and n.scope is not N.BarrierScope.CORE:
-            raise PassDeclined(f"loop_recovery(bang): a {n.scope.value}-scope barrier couples the tasks")
+        if isinstance(n, N.Barrier) and n.scope is not N.BarrierScope.CORE and id(n) not in top:
+            raise PassDeclined(f"loop_recovery(bang): a {n.scope.value}-scope barrier inside control flow couples "
+                               "the tasks")
         if isinstance(n, N.Call) and n.name.startswith("__sync_") and n.name not in (
                 "__sync_io", "__sync_move", "__sync_compute", "__sync_io_move_compute"):
             raise PassDeclined(f"loop_recovery(bang): {n.name} couples the tasks")
@@ -188,20 +196,144 @@ def run(program: Program, ctx: PassContext) -> PassResult:
 
     t = N.Sym(_fresh(program.module, "task"))
     vals = lay.values(N.Var(t))
-    structured = _structure(kernel.body)
-    body = structured[0] if structured is not None else _Returns().rewrite(kernel.body)
-    body = map_exprs(body, lambda e: vals[e.name] if isinstance(e, N.Builtin) and e.name in vals else None)
-    loop = N.For(t, N.Const(0), N.Const(lay.tasks), N.Const(1), tuple(body), kind=N.LoopKind.PARALLEL,
-                 var_type=Scalar("int32", "int"))
-    new_kernel = dataclasses.replace(kernel, body=(loop,))
-    items = tuple(new_kernel if it is kernel else it for it in program.module.items)
+    items = program.module.items
+    notes = []
+    if top:  # barriers at the top level of the body: one task loop per phase between them
+        if not lay.union:
+            raise PassDeclined("loop_recovery(bang): __sync_cluster/__sync_all in a Block launch (no cluster to "
+                               "synchronize)")
+        phases, items, why = _phases(program.module, kernel, lay, t)
+        if phases is None:
+            raise PassDeclined(f"loop_recovery(bang): barrier fission: {why}")
+        notes.append(f"loop_recovery(bang): {len(top)} barrier(s) -> {len(phases)} task loops run one after another"
+                     + (f"; {why}" if why else ""))
+    else:
+        structured = _structure(kernel.body)
+        phases = [structured[0] if structured is not None else _Returns().rewrite(kernel.body)]
+    loops = []
+    for k, body in enumerate(phases):
+        tk = t if k == 0 else N.Sym(t.name)
+        vk = lay.values(N.Var(tk))
+        body = map_exprs(body, lambda e: vk[e.name] if isinstance(e, N.Builtin) and e.name in vk else None)
+        if k:
+            body = map_exprs(body, lambda e: N.Var(tk) if isinstance(e, N.Var) and e.sym is t else None)
+        loops.append(N.For(tk, N.Const(0), N.Const(lay.tasks), N.Const(1), tuple(body), kind=N.LoopKind.PARALLEL,
+                           var_type=Scalar("int32", "int")))
+    new_kernel = dataclasses.replace(kernel, body=tuple(loops))
+    items = tuple(new_kernel if it is kernel else it for it in items)
     module = N.Module(program.module.dialect, items, program.module.path)
     out = program.replace(module=module, launch="tasks=1")
-    obligations = [Obligation("loop_recovery(bang): task loop covers [0, tasks) once", lambda: _covers(loop, lay)),
-                   Obligation("loop_recovery(bang): task indices are a bijection in range",
-                              lambda: _bijective(t, vals, lay, used))]
+    obligations = [Obligation("loop_recovery(bang): task loop covers [0, tasks) once",
+                              lambda lp=lp: _covers(lp, lay)) for lp in loops]
+    obligations.append(Obligation("loop_recovery(bang): task indices are a bijection in range",
+                                  lambda: _bijective(t, vals, lay, used)))
     return PassResult(out, obligations=obligations,
-                      notes=[f"loop_recovery(bang): {lay.tasks} tasks -> parallel loop over {t.name}; launch tasks=1"])
+                      notes=[f"loop_recovery(bang): {lay.tasks} tasks -> parallel loop over {t.name}; launch tasks=1"]
+                      + notes)
+
+
+# ------------------------------------------------------------------------------------------------ barriers
+def _phases(module: N.Module, kernel: N.Func, lay: Layout, t: N.Sym):
+    """Split the kernel body at its top-level `__sync_cluster`/`__sync_all` into phases, each to run as its
+    own task loop after the previous one finished (every task reaches the barrier exactly once: it sits at
+    the top level, and the body has no return). Returns (phases, module items, note) or (None, None, why).
+
+    What a task keeps across a barrier must survive the fission:
+    - scalars declared before a barrier and read after it are re-declared in the later phase when their
+      initializer reads no memory and they are never assigned (a fresh symbol per copy);
+    - per-core memory (NRAM, WRAM, LDRAM, local arrays) written before a barrier must not be read after it
+      (the next task of the loop would have overwritten it);
+    - SRAM (`__mlu_shared__`, one copy per cluster) becomes one slice per cluster of the launch,
+      `buf[task / cores]` in a one-dimensional array of (tasks / cores) slices."""
+    from . import _deps as D
+
+    if any(isinstance(n, N.Return) for n in walk(kernel.body)):
+        return None, None, "a return in a kernel with barriers"
+    phases: list[list] = [[]]
+    for s in kernel.body:
+        if _is_task_barrier(s):
+            phases.append([])
+        else:
+            phases[-1].append(s)
+    phases = [p for p in phases if p]
+    facts = D.FuncFacts(kernel, module)
+    vals = lay.values(N.Var(t))
+    regs = [D.analyze(map_exprs(tuple(p), lambda e: vals.get(e.name) if isinstance(e, N.Builtin) else None), facts)
+            for p in phases]
+    allocs = {i.sym: i for i in module.items if isinstance(i, N.Alloc)}
+    allocs.update({n.sym: n for n in walk(kernel) if isinstance(n, N.Alloc)})
+    for k, reg in enumerate(regs):
+        if reg.impure:
+            return None, None, f"phase {k} has effects the model cannot follow ({reg.impure[0]})"
+        if any(a.base is None for a in reg.accesses):
+            return None, None, f"phase {k} accesses memory through a pointer the model cannot resolve"
+    for k, reg in enumerate(regs):
+        written = {a.base for a in reg.accesses if a.write}
+        for later in regs[k + 1:]:
+            for b in written & {a.base for a in later.accesses}:
+                a = allocs.get(b)
+                if a is None or a.scope not in (N.Scope.SRAM, N.Scope.GLOBAL):
+                    return None, None, f"{b.name} (per-core memory) is written before a barrier and used after it"
+    # scalars crossing a barrier
+    assigned = {n.sym for n in walk(kernel) if isinstance(n, N.Assign)}
+    out_phases = []
+    for k, p in enumerate(phases):
+        declared_here = {n.sym for n in walk(tuple(p)) if isinstance(n, (N.Decl, N.Alloc))} | {
+            n.var for n in walk(tuple(p)) if isinstance(n, N.For)}
+        earlier = {s.sym: s for q in phases[:k] for s in q if isinstance(s, N.Decl)}
+        need = _free_uses(tuple(p), declared_here, earlier)
+        copies, subst = [], {}
+        for sym in [d for d in earlier if d in need]:
+            d = earlier[sym]
+            if sym in assigned or d.init is None or any(isinstance(n, (N.Load, N.Deref, N.Call, N.OpaqueExpr))
+                                                        for n in walk(d.init)):
+                return None, None, f"{sym.name} is computed before a barrier and used after it"
+            ns = N.Sym(sym.name)
+            subst[sym] = N.Var(ns)
+            copies.append(dataclasses.replace(d, sym=ns, init=_subst(d.init, subst)))
+        body = tuple(copies) + tuple(_subst(s, subst) for s in p)
+        out_phases.append(body)
+    # SRAM: one slice per cluster of the launch
+    used = {n.sym for n in walk(kernel) if isinstance(n, N.Var)}
+    srams = [i for i in module.items if isinstance(i, N.Alloc) and i.scope is N.Scope.SRAM and i.sym in used]
+    items = module.items
+    note = ""
+    if srams:
+        from ._deps import expr_constant
+
+        nclusters = lay.tasks // lay.cores
+        grown, mapping = {}, {}
+        for a in srams:
+            size = expr_constant(a.shape[0], module.defines()) if len(a.shape) == 1 else None
+            if size is None or a.init is not None:
+                return None, None, f"SRAM buffer {a.sym.name} is not a one-dimensional array of constant size"
+            grown[id(a)] = dataclasses.replace(a, shape=(N.Const(size * nclusters),))
+            mapping[a.sym] = N.BinOp("+", N.Var(a.sym), N.BinOp("*", N.BinOp("/", N.Var(t), N.Const(lay.cores)),
+                                                                 N.Const(size)))
+        out_phases = [tuple(_subst(s, mapping) for s in p) for p in out_phases]
+        items = tuple(grown.get(id(i), i) for i in items)
+        note = f"SRAM {', '.join(a.sym.name for a in srams)}: one slice per cluster ({nclusters})"
+    return out_phases, items, note
+
+
+def _free_uses(stmts: tuple, declared: set, earlier: dict) -> set:
+    """Symbols of `earlier` (declarations of previous phases) that `stmts` reads, closed over their
+    initializers."""
+    need = {n.sym for n in walk(stmts) if isinstance(n, N.Var) and n.sym in earlier and n.sym not in declared}
+    todo = list(need)
+    while todo:
+        d = earlier[todo.pop()]
+        for n in walk(d.init) if d.init is not None else ():
+            if isinstance(n, N.Var) and n.sym in earlier and n.sym not in need:
+                need.add(n.sym)
+                todo.append(n.sym)
+    return need
+
+
+def _subst(node, mapping: dict):
+    from xpiler.ir.visit import substitute
+
+    return substitute(node, mapping) if mapping else node
 
 
 # ------------------------------------------------------------------------------------------------ proofs

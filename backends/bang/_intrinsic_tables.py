@@ -25,6 +25,7 @@ from .._catalogue_util import (
     cast,
     enum,
     ld,
+    local,
     loop,
     math,
     mul,
@@ -245,17 +246,49 @@ def _to_bf16(x):
 
 
 def _round_small(x, dt, mode):
-    """Round float64 values to binary16 in a directed mode: nearest, then step to the neighbour if needed."""
+    """Round float64 values to binary16 in a directed mode: nearest, then step to the neighbour if needed.
+    rd is nearest with ties away from zero and rm nearest with ties up (toward +inf), as the runtime does."""
     r = x.astype(dt)
     lo = np.where(r.astype(np.float64) <= x, r, np.nextafter(r, dt.type(-np.inf)))
     hi = np.where(r.astype(np.float64) >= x, r, np.nextafter(r, dt.type(np.inf)))
-    pick = {"tz": np.where(x > 0, lo, hi), "oz": np.where(x > 0, hi, lo), "up": hi, "dn": lo}.get(mode)
+    # an infinite neighbour counts as 2^16 (IEEE rounding with an unbounded exponent, then overflow)
+    lv, hv = (np.where(np.isinf(v), np.copysign(65536.0, v), v) for v in (lo.astype(np.float64), hi.astype(np.float64)))
+    tie = (lo != hi) & (x - lv == hv - x)
+    pick = {"tz": np.where(x > 0, lo, hi), "oz": np.where(x > 0, hi, lo), "up": hi, "dn": lo,
+            "rd": np.where(tie, np.where(x > 0, hi, lo), r), "rm": np.where(tie, hi, r)}.get(mode)
     return r if pick is None else pick
+
+
+def _tie_round_loop(mode):
+    """float -> half rounding to nearest with ties away from zero (rd) or up (rm), in scalar C: h = (half)v
+    rounds to nearest even; b = (float)h and t = b + 2 (v - b) are exact in float, and v is a tie exactly
+    when t (the reflection of b through v) is itself a half value other than b; then pick the other one."""
+    def form(dst, src, n, dst_stride=None, src_stride=None, segnum=None):
+        if dst_stride is not None or src_stride is not None or segnum is not None:
+            return None
+
+        def body(i):
+            vs, vd, v = local("v", "float32", cast("float32", ld(src, i)))
+            hs, hd, h = local("h", "float16", cast("float16", v))
+            bs, bd, bb = local("bk", "float32", cast("float32", h))
+            ts, td, t = local("t", "float32", add(bb, mul(2.0, b("-", v, bb))))
+            tie = b("&&", b("!=", v, bb), b("==", cast("float32", cast("float16", t)), t))
+            other = (b(">", math("fabsf", t), math("fabsf", bb)) if mode == "rd" else b(">", t, bb))
+            value = sel(b("&&", tie, other), cast("float16", t), h)
+            if mode == "rm":  # -65520 lies halfway between -65504 and -2^16 (which overflows): up is -65504
+                value = sel(b("==", v, -65520.0), cast("float16", -65504.0), value)
+            return [vd, hd, bd, td, st(dst, i, value)]
+
+        return (loop(n, body),)
+
+    return form
 
 
 def _convert_loop(ddt, sdt, mode, to_q, from_q):
     if "bfloat16" in (ddt, sdt):  # no bfloat16 in numpy nor the interpreter: semantics only
         return None
+    if not to_q and not from_q and (ddt, sdt, mode) in (("float16", "float32", "rd"), ("float16", "float32", "rm")):
+        return _tie_round_loop(mode)
     if (not to_q and mode != "rn" and ddt != "float32") or (to_q and mode not in _MODE_IR):
         return None
 

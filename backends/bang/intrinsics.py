@@ -269,6 +269,9 @@ def _elementwise() -> list[Intrinsic]:
                                      f"{shape} element-wise: dst[i] = {op.text}" + (
                                          " (b = src1[i])" if shape == "binary" else " (b = value)" if shape == "scalar"
                                          else " (b = seg[i % segn]); n must be a multiple of segn")))
+    for e in out:  # the MLU270 form with a workspace: __bang_div(dst, src0, src1, src_addition, n)
+        if e.name == "__bang_div":
+            e.extra["workspace_form"] = {"at": 3, "arity": 5}
     for op in ops.UNARY:
         for nm in op.names:
             out.append(_ew_entry(nm, op.ir, op.np, "unary", op.dtypes, f"unary element-wise: dst[i] = {op.text}",

@@ -871,7 +871,16 @@ H round_small(double x, int mode, H rn, uint16_t (*bits)(H), H (*from_bits)(uint
   };
   H lo = r < x ? rn : step(rn, false);
   H hi = r > x ? rn : step(rn, true);
-  double dl = x - double(float(lo)), dh = double(float(hi)) - x;
+  // an infinite neighbour stands for the first value past the largest finite one (2^16 for binary16), as
+  // IEEE 754 rounds with an unbounded exponent before overflowing: nearest modes give inf from 65520 on
+  auto val = [&](H v) {
+    double d = double(float(v));
+    if (!std::isinf(d)) return d;
+    uint16_t mb = uint16_t((bits(v) & 0x7FFF) - 1);
+    double m = double(float(from_bits(mb))), p = double(float(from_bits(uint16_t(mb - 1))));
+    return std::copysign(m + (m - p), d);
+  };
+  double dl = x - val(lo), dh = val(hi) - x;
   switch (mode) {
     case XPB_TZ: return x > 0 ? lo : hi;
     case XPB_OZ: return x > 0 ? hi : lo;
