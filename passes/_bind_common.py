@@ -75,6 +75,14 @@ def trip_count(f: N.For, defines: dict | None = None) -> N.Expr:
     return N.Select(N.BinOp(">", t, N.Const(0)), t, N.Const(0))
 
 
+def unclamped(t: N.Expr) -> N.Expr:
+    """`t` for a trip count `t > 0 ? t : 0` (as `trip_count` clamps it); anything else unchanged."""
+    if (isinstance(t, N.Select) and isinstance(t.b, N.Const) and t.b.value == 0 and isinstance(t.cond, N.BinOp)
+            and t.cond.op == ">" and t.cond.a == t.a and isinstance(t.cond.b, N.Const) and t.cond.b.value == 0):
+        return t.a
+    return t
+
+
 def _is_int(e: N.Expr, v: int) -> bool:
     return isinstance(e, N.Const) and not isinstance(e.value, (bool, float)) and e.value == v
 
@@ -250,8 +258,10 @@ def fresh_name(base: str, func: N.Func) -> str:
 
 
 def decode(band: Band, flat: N.Expr) -> list[N.Decl]:
-    """Declarations of the band variables from a flat index in [0, total): row-major, innermost fastest."""
-    ext = band.extents()
+    """Declarations of the band variables from a flat index in [0, total): row-major, innermost fastest.
+    A flat index exists only when every trip count is positive, so the counts' `t > 0 ? t : 0` clamps are
+    left out here."""
+    ext = [unclamped(e) for e in band.extents()]
     out = []
     for k, f in enumerate(band.loops):
         stride = None

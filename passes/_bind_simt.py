@@ -33,9 +33,15 @@ def _runtime_total(band: C.Band) -> N.Expr | None:
     free = {n.sym for n in walk(total) if isinstance(n, N.Var)}
     if not free or not free <= params or any(isinstance(n, (N.Load, N.Call)) for n in walk(total)):
         return None
-    if isinstance(total, N.Select) and isinstance(total.b, N.Const) and total.b.value == 0:
-        total = total.a  # `t > 0 ? t : 0`: a grid from t <= 0 launches no block, as the clamp would
     return normalize(total) or total
+
+
+def _grid_count(total: N.Expr) -> N.Expr:
+    """The thread count a grid is sized by: the trip count without its `t > 0 ? t : 0` clamps (extra
+    threads fail the kernel's guard, which keeps them; a non-positive count launches no block)."""
+    if isinstance(total, N.BinOp) and total.op == "*":
+        return N.BinOp("*", _grid_count(total.a), _grid_count(total.b))
+    return C.unclamped(total)
 
 
 def bind(band: C.Band, ctx, dialect: str, host_grid: bool = False) -> tuple[N.Func, dict, callable, dict]:
@@ -74,10 +80,11 @@ def bind(band: C.Band, ctx, dialect: str, host_grid: bool = False) -> tuple[N.Fu
                                   lambda r: [r / block, r % block])
     elif host_grid and (rt := _runtime_total(band)) is not None:
         block = block_knob
-        span = N.BinOp("+", rt, N.Const(block - 1))
+        span = N.BinOp("+", _grid_count(band.total()), N.Const(block - 1))
         grid_ir = N.BinOp("/", normalize(span) or span, N.Const(block))
         first = N.Decl(flat, C.INT, tid, const=True)
-        guard = N.BinOp("<", N.Var(flat), rt)  # flat >= 0, so the unclamped count guards the same
+        one = len(band.loops) == 1  # flat >= 0, so one unclamped count guards the same
+        guard = N.BinOp("<", N.Var(flat), C.unclamped(band.total()) if one else rt)
         stmt = N.Block((first, N.If(guard, body)))
         grid = grid_ir
 

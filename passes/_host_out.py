@@ -24,7 +24,7 @@ import z3
 
 from xpiler.ir import nodes as N
 from xpiler.ir import types as T
-from xpiler.analysis.bounds import count_candidates, covers
+from xpiler.analysis.bounds import count_candidates, covers, equal, terms
 from xpiler.ir.visit import map_exprs, substitute, walk
 from xpiler.ir.z3expr import Unsupported, affine_form, prove, to_z3
 from xpiler.pipeline.passes import Obligation, PassContext, PassDeclined, PassResult
@@ -170,6 +170,13 @@ def _wrapper(program, entry, kname, extents, uses, api: RuntimeAPI, taken):
     scans, head, alloc, copy_in, copy_out, free, args = [], [], [], [], [], [], []
     obligations = []
     counts: dict[int, N.Expr] = {}
+    wrap_map = {a.sym: b for a, b in zip(entry.params, pv)}
+    wrapper_names = {p.sym.name for p in params} | {"d_" + p.sym.name for p in params}
+    size_syms: dict = {}
+
+    def size_vars():
+        return {a: N.Var(b) for a, b in size_syms.items()}
+
     for i, p in enumerate(entry.params):
         if not isinstance(p.type, T.Pointer):
             args.append(pv[i])
@@ -178,7 +185,14 @@ def _wrapper(program, entry, kname, extents, uses, api: RuntimeAPI, taken):
         u = uses.get(i, ParamUse(escapes=True))
         symbolic = None
         if ext is None or (ext.count is None and not ext.data_dependent):
-            symbolic, why = _symbolic_count(entry, u, defines)
+            got, why = _symbolic_count(entry, u, defines)
+            symbolic = None
+            if got is not None:
+                symbolic, needed = got
+                for s_, init in needed.items():  # the size locals the count reads, declared once
+                    if s_ not in size_syms:
+                        size_syms[s_] = N.Sym(fresh(s_.name, wrapper_names))
+                        head.append(N.Decl(size_syms[s_], T.INT32, substitute(init, {**wrap_map, **size_vars()})))
             if symbolic is None:
                 raise PassDeclined(f"host: cannot tell how many elements of {p.sym.name!r} the kernel touches "
                                    f"({why})")
@@ -188,7 +202,7 @@ def _wrapper(program, entry, kname, extents, uses, api: RuntimeAPI, taken):
             continue
         elem = p.type.pointee
         if symbolic is not None:  # a run-time size: the expression, over the wrapper's own parameters
-            count: N.Expr = substitute(symbolic, {a.sym: b for a, b in zip(entry.params, pv)})
+            count: N.Expr = substitute(symbolic, {**wrap_map, **size_vars()})
         elif ext.count is not None:
             count = _spell_count(ext.count, u, defines)
         else:
@@ -204,7 +218,8 @@ def _wrapper(program, entry, kname, extents, uses, api: RuntimeAPI, taken):
         alloc.append(_host_call(api.malloc, target, nbytes))
         host = pv[i]
         src = N.Cast(T.Pointer(T.VOID), host) if api.void_casts else host
-        written_whole = ext is not None and _fully_written(u, ext.count, entry, defines)
+        written_whole = (_fully_written(u, ext.count, entry, defines) if ext is not None
+                         else _fully_written_symbolic(u, symbolic, entry, defines))
         if u.may_read or (u.may_write and not written_whole):
             copy_in.append(_host_call(api.memcpy, N.Var(d), src, nbytes, N.Var(N.Sym(api.h2d))))
         if u.may_write:
@@ -384,15 +399,47 @@ def _inlined_domain(acc, defs: dict):
     return inline(acc.index, defs), loops, tuple(inline(c, defs) for c in acc.conds)
 
 
-def _symbolic_count(func: N.Func, u: ParamUse, defines: dict) -> tuple[N.Expr | None, str]:
-    """The element count of a buffer whose extent depends on run-time sizes, as an expression over the
-    function's integer parameters that Z3 proves covers every access (None and the reason otherwise)."""
+def _size_locals(func: N.Func, params: set) -> dict:
+    """Top-level integer locals of `func` computed once from the size parameters (and earlier such locals)
+    by pure arithmetic: `int output_H = (input_H - kernel_size) / stride + 1;` -> {sym: init}, in order.
+    Sizes are spelled with them, as the source does."""
+    assigned = {n.sym for n in walk(func) if isinstance(n, N.Assign)}
+    out: dict = {}
+    for st in func.body:
+        if not (isinstance(st, N.Decl) and st.init is not None and isinstance(st.type, T.Scalar)
+                and st.type.dtype.startswith(("int", "uint")) and st.sym not in assigned):
+            continue
+        if any(isinstance(n, (N.Load, N.Call, N.Deref)) for n in walk(st.init)):
+            continue
+        if {n.sym for n in walk(st.init) if isinstance(n, N.Var)} <= params | set(out):
+            out[st.sym] = st.init
+    return out
+
+
+def _local_hyps(locals_: dict, defines: dict) -> list:
+    out = []
+    for s_, init in locals_.items():
+        try:
+            out.append(to_z3(N.Var(s_)) == to_z3(init, defines=defines))
+        except (Unsupported, ValueError, z3.Z3Exception):
+            pass
+    return out
+
+
+def _symbolic_count(func: N.Func, u: ParamUse, defines: dict) -> tuple[tuple | None, str]:
+    """((count, size locals it reads), "") for a buffer whose extent depends on run-time sizes: an expression
+    over the function's integer parameters and size locals that Z3 proves covers every access; the
+    tightest such candidate, spelled with the fewest terms among those Z3 proves equal to it. (None,
+    reason) otherwise."""
     if u.escapes:
         return None, "its pointer escapes"
     if not u.accesses:
         return None, "no access to measure"
-    defs = single_defs(func)
     params = _size_params(func)
+    locals_ = _size_locals(func, params)
+    defs = {k: v for k, v in single_defs(func).items() if k not in locals_}
+    atoms = params | set(locals_)
+    hyps = _local_hyps(locals_, defines)
     accs = []
     cands: list = []
     for acc in u.accesses:
@@ -402,31 +449,96 @@ def _symbolic_count(func: N.Func, u: ParamUse, defines: dict) -> tuple[N.Expr | 
         if any(isinstance(n, (N.Load, N.Call)) for n in walk(index)):
             return None, "a data-dependent index"
         dom = domain(acc, defs, defines)
-        accs.append((index, dom, [x for f in loops for x in (f.start, f.stop)]))
-        for c in count_candidates(index, loops, conds, params):
+        accs.append((index, dom, [x for f in loops for x in (f.start, f.stop)] + list(locals_.values())))
+        for c in count_candidates(index, loops, conds, atoms):
             free = {n.sym for n in walk(c) if isinstance(n, N.Var)}
-            if free <= params and c not in cands:
+            if free <= atoms and c not in cands:
                 cands.append(c)
     if not cands:
         return None, "no bound of its indices over the function's size parameters"
-    for c in cands:
-        if all(covers(c, index, dom, params, defines, scan=scan) is True for index, dom, scan in accs):
-            return c, ""
-    return None, "no candidate size was proved to cover every access"
+
+    def proved(c):
+        return all(covers(c, index, dom, params, defines, scan=scan, hyps=hyps) is True for index, dom, scan in accs)
+
+    best = next((c for c in cands if proved(c)), None)
+    if best is None:
+        return None, "no candidate size was proved to cover every access"
+    for c in sorted((c for c in cands if c is not best), key=terms):
+        if terms(c) < terms(best) and equal(c, best, params, hyps) and proved(c):
+            best = c
+            break
+    used = {n.sym for n in walk(best) if isinstance(n, N.Var)}
+    for s_ in reversed(list(locals_)):  # the locals it reads, with what they read, in declaration order
+        if s_ in used:
+            used |= {n.sym for n in walk(locals_[s_]) if isinstance(n, N.Var)}
+    return (best, {s_: e for s_, e in locals_.items() if s_ in used}), ""
 
 
 def _symbolic_cover_obligation(func: N.Func, i: int, count: N.Expr, u: ParamUse, defines: dict) -> Obligation:
     name = func.params[i].sym.name
 
     def check():
-        defs = single_defs(func)
         params = _size_params(func)
+        locals_ = _size_locals(func, params)
+        defs = {k: v for k, v in single_defs(func).items() if k not in locals_}
+        hyps = _local_hyps(locals_, defines)
         for acc in u.accesses:
             index, loops, _conds = _inlined_domain(acc, defs)
             got = covers(count, index, domain(acc, defs, defines), params, defines,
-                         scan=[x for f in loops for x in (f.start, f.stop)])
+                         scan=[x for f in loops for x in (f.start, f.stop)] + list(locals_.values()), hyps=hyps)
             if got is not True:
                 return got, f"{name}: not proved that every access lies inside the allocation"
         return True, f"{name}: every access lies inside the run-time size"
 
     return Obligation(f"host: allocation of {name} covers the kernel's accesses for every size", check)
+
+
+def _fully_written_symbolic(u: ParamUse, count: N.Expr, func: N.Func, defines: dict) -> bool:
+    """`_fully_written` for a run-time count: an unconditional store whose index is `sum(c_k * v_k)` over
+    loops 0..n_k (step 1) with coefficients forming a mixed radix (1, n_1, n_1 n_2, ...) whose total Z3 proves
+    equal to `count`, in a kernel that never reads the buffer."""
+    from xpiler.analysis.symbolic import expr as poly_expr
+    from xpiler.analysis.symbolic import poly
+
+    if u.may_read or u.escapes:
+        return False
+    params = _size_params(func)
+    locals_ = _size_locals(func, params)
+    defs = {k: v for k, v in single_defs(func).items() if k not in locals_}
+    hyps = _local_hyps(locals_, defines)
+    for acc in u.accesses:
+        if not (acc.write and acc.clean and not acc.conds and acc.index is not None and acc.loops):
+            continue
+        index, loops, _ = _inlined_domain(acc, defs)
+        if not all(isinstance(f.start, N.Const) and f.start.value == 0 and isinstance(f.step, N.Const)
+                   and f.step.value == 1 for f in loops):
+            continue
+        pa = poly(index)
+        if pa is None:
+            continue
+        p, atoms = pa
+        keys = {f.var: next((k for k, a in atoms.by_key.items() if isinstance(a, N.Var) and a.sym is f.var), None)
+                for f in loops}
+        if None in keys.values() or () in p:
+            continue
+        coefs = {}
+        for f in loops:
+            k = keys[f.var]
+            terms_ = {tuple(x for x in m if x != k): c for m, c in p.items() if k in m}
+            if any(m.count(k) != 1 for m in p if k in m):
+                break
+            coefs[f.var] = poly_expr((terms_, atoms))
+        else:
+            if any(sum(1 for x in m if x in keys.values()) != 1 for m in p):
+                continue  # every term holds exactly one loop counter
+            want: N.Expr = N.Const(1)
+            left = list(loops)
+            while left:  # innermost radix digit first: the counter whose coefficient is the product so far
+                f = next((f for f in left if equal(coefs[f.var], want, params, hyps)), None)
+                if f is None:
+                    break
+                left.remove(f)
+                want = N.BinOp("*", want, f.stop)
+            if not left and equal(want, count, params, hyps):
+                return True
+    return False

@@ -31,7 +31,7 @@ from xpiler.ir.z3expr import Unsupported, prove, to_z3
 
 from .symbolic import normalize, poly
 
-__all__ = ["comparison", "count_candidates", "covers", "lower", "upper"]
+__all__ = ["comparison", "count_candidates", "covers", "divisors", "equal", "lower", "terms", "upper"]
 
 _MAX_DEPTH = 24
 
@@ -227,9 +227,47 @@ def _guard_bounds(index: N.Expr, conds: Sequence[N.Expr], loops, params) -> list
     return out
 
 
+def _radix_candidates(index: N.Expr, loops: Sequence[N.For], params: set) -> list[N.Expr]:
+    """`stop(v) * coef(v)` for each loop counter v that the index uses linearly with a coefficient over the
+    parameters: the row-major size a buffer indexed `(c * H + h) * W + w` was allocated with (`C * H * W`),
+    which the interval bound spells as a longer polynomial when inner offsets are not full ranges."""
+    pa = poly(index)
+    if pa is None:
+        return []
+    p, atoms = pa
+    out = []
+    by_sym = {f.var: f for f in loops}
+    for v, f in by_sym.items():
+        key = next((k for k, a in atoms.by_key.items() if isinstance(a, N.Var) and a.sym is v), None)
+        if key is None:
+            continue
+        coef: dict = {}
+        ok = True
+        for m, c in p.items():
+            n = m.count(key)
+            if n > 1:
+                ok = False
+            elif n == 1:
+                rest = tuple(k for k in m if k != key)
+                if any(isinstance(atoms.by_key[k], N.Var) and atoms.by_key[k].sym in by_sym for k in rest):
+                    ok = False
+                coef[rest] = coef.get(rest, 0) + c
+        if not ok or not coef or len(coef) > 1 or any(c <= 0 for c in coef.values()):
+            continue
+        from .symbolic import expr as _expr
+
+        stop = upper(f.stop, loops, params)
+        if stop is None:
+            continue
+        cand = N.BinOp("*", stop, _expr((coef, atoms)))
+        out.append(normalize(cand) or cand)
+    return out
+
+
 def count_candidates(index: N.Expr, loops: Sequence[N.For], conds: Sequence[N.Expr], params: set,
                      width: int = 1) -> list[N.Expr]:
-    """Candidate element counts (max index + width), tightest-looking first, without duplicates."""
+    """Candidate element counts (max index + width) without duplicates: guard bounds (tight for guarded
+    SIMT code), the interval bound (exact for affine indices over boxes), then row-major sizes."""
     ups = _guard_bounds(index, conds, loops, params)
     u = upper(index, loops, params)
     if u is not None:
@@ -240,7 +278,26 @@ def count_candidates(index: N.Expr, loops: Sequence[N.For], conds: Sequence[N.Ex
         c = normalize(c) or c
         if c not in out:
             out.append(c)
+    if width == 1:
+        out += [c for c in _radix_candidates(index, loops, params) if c not in out]
     return out
+
+
+def terms(e: N.Expr) -> int:
+    """How many terms `e` has in polynomial normal form (a measure of how plainly it reads)."""
+    pa = poly(e)
+    return len(pa[0]) if pa is not None else 1 << 20
+
+
+def equal(a: N.Expr, b: N.Expr, params: Iterable[N.Sym], hyps: Sequence = (), timeout_ms: int = 1000) -> bool:
+    """Z3 proves `a == b` for all non-negative `params` (positive divisors) under `hyps`."""
+    try:
+        h = list(hyps) + [to_z3(N.Var(p)) >= 0 for p in params]
+        h += [to_z3(d) >= 1 for d in divisors([a, b])]
+        ok, _ = prove(to_z3(a) == to_z3(b), h, timeout_ms=timeout_ms)
+        return ok
+    except (Unsupported, ValueError, z3.Z3Exception, TypeError):
+        return False
 
 
 def divisors(exprs: Iterable[N.Expr]) -> list[N.Expr]:
@@ -255,15 +312,15 @@ def divisors(exprs: Iterable[N.Expr]) -> list[N.Expr]:
 
 
 def covers(count: N.Expr, index: N.Expr, domain: list, params: Iterable[N.Sym], defines: dict | None = None,
-           timeout_ms: int = 4000, scan: Iterable[N.Expr] = ()) -> bool | None:
+           timeout_ms: int = 4000, scan: Iterable[N.Expr] = (), hyps: Sequence = ()) -> bool | None:
     """Does `0 <= index < count` hold on the domain (Z3 constraints over the loop counters), for all
     non-negative values of the integer `params` and positive values of the divisors in `index`, `count`
     and the expressions `scan` (loop bounds)? True (proved), False (a counterexample), None (unknown)."""
     try:
         iz, cz = to_z3(index, defines=defines), to_z3(count, defines=defines)
-        hyps = list(domain) + [to_z3(N.Var(p)) >= 0 for p in params]
-        hyps += [to_z3(d, defines=defines) >= 1 for d in divisors([index, count, *scan])]
-        ok, model = prove(z3.And(iz >= 0, iz < cz), hyps, timeout_ms=timeout_ms)
+        h = list(domain) + list(hyps) + [to_z3(N.Var(p)) >= 0 for p in params]
+        h += [to_z3(d, defines=defines) >= 1 for d in divisors([index, count, *scan])]
+        ok, model = prove(z3.And(iz >= 0, iz < cz), h, timeout_ms=timeout_ms)
     except (Unsupported, ValueError, z3.Z3Exception, TypeError):
         return None
     if ok:

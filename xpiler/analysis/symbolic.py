@@ -28,14 +28,15 @@ _INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "
 
 
 class _Atoms:
-    """Atom key -> the IR expression it stands for; keys are stable strings so products sort by name."""
+    """Atom key -> the IR expression it stands for; keys are stable strings, so products sort variables
+    in the order they were declared and other atoms after them."""
 
     def __init__(self) -> None:
         self.by_key: dict[str, N.Expr] = {}
 
     def key(self, e: N.Expr) -> str:
-        if isinstance(e, N.Var):
-            k = f"{e.sym.name}#{e.sym.id}"
+        if isinstance(e, N.Var):  # symbols sort in creation order: parameters as declared (rows * cols)
+            k = f"{e.sym.id:012d}:{e.sym.name}"
         else:
             k = f"~{_text(e)}"
         self.by_key.setdefault(k, e)
@@ -135,7 +136,7 @@ def _mono_expr(m: Monomial, atoms: _Atoms) -> N.Expr:
 
 
 def _order(m: Monomial) -> tuple:
-    return (-len(m), tuple(k.lstrip("~") for k in m))
+    return (-len(m), m)
 
 
 def expr(pa: tuple[Poly, _Atoms]) -> N.Expr:
