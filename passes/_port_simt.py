@@ -223,6 +223,8 @@ class _Rewrite(Rewriter):
             if ent is not None and ent.category == "convert" and (e.name in p.ct or e.name in p.lt.math):
                 return None  # the same conversion in both (e.g. __half2float)
             return p.shuffle(e, self.loops_of(e))
+        if p.src == "hip" and e.name == "HIP_SYMBOL" and len(e.args) == 1:
+            return self.rewrite(e.args[0])  # CUDA takes the symbol itself
         if e.name.startswith(VOTES):
             raise PassDeclined(f"port: {e.name} (warp votes and masks differ between 32 and 64 lanes)")
         if e.kind is N.CallKind.HOST_API:
@@ -364,9 +366,11 @@ def run(program: Program, ctx: PassContext) -> PassResult:
             new = port.include(it.path)
             if new is None and (_is_runtime_header(it.path, src) or it.path in _dropped_headers(src, dst)):
                 continue  # the source's own runtime headers: the target's come in below
-            it = dataclasses.replace(it, path=new) if new else it
+            it = dataclasses.replace(it, path=new, system=True) if new else it
             if any(isinstance(o, N.Include) and o.path == it.path for o in items):
                 continue
+        elif isinstance(it, N.Define):
+            it = _port_define(it, port)
         elif isinstance(it, N.UsingNamespace) and it.name.split("::")[0] in _namespaces_only_in(src):
             port.notes.append(f"port: dropped `using namespace {it.name};` ({dst} has no such namespace)")
             continue
@@ -383,6 +387,31 @@ def run(program: Program, ctx: PassContext) -> PassResult:
     notes = [f"port: {src} -> {dst}"] + sorted(set(port.notes)) + [
         f"port: {a} -> {b}" for a, b in sorted(port.renamed.items())]
     return PassResult(out, obligations=port.obligations, notes=notes)
+
+
+_WORD = re.compile(r'"(?:\\.|[^"\\\n])*"|\b[A-Za-z_]\w*\b')
+
+
+def _port_define(d: N.Define, port: _Port) -> N.Define:
+    """A macro's runtime API names renamed through the same table: the parsed body like code, an unparsed
+    replacement text (a `CHECK(call)` statement macro) word by word outside string literals."""
+    if d.body is not None:
+        rw = _Rewrite(port, lambda c: [])
+        return dataclasses.replace(d, body=rw.rewrite(d.body))
+    prefix = port.ls.host_api_prefixes[0]
+
+    def repl(m):
+        w = m.group(0)
+        if w.startswith('"') or not w.startswith(prefix) or w in (d.params or ()):
+            return w
+        if port.src == "hip" and w == "HIP_SYMBOL":
+            return w
+        return port.rename(w)
+
+    text = _WORD.sub(repl, d.text)
+    if port.src == "hip":
+        text = re.sub(r"\bHIP_SYMBOL\s*\(\s*([A-Za-z_]\w*)\s*\)", r"\1", text)
+    return dataclasses.replace(d, text=text)
 
 
 def _namespaces_only_in(src: str) -> frozenset:

@@ -457,7 +457,9 @@ class StmtLifter:
     # ------------------------------------------------------------------ declarations
     def declaration(self, n) -> list:
         specs = self.read_specs(n, Specs())
-        base = self.spec_type(n.child_by_field_name("type"))
+        tnode = n.child_by_field_name("type")
+        base = self.spec_type(tnode)
+        self._decl_type_text = " ".join(self.raw(tnode).split())  # `std::vector<float>` for its constructor
         out = []
         for i, c in enumerate(n.children):
             if n.field_name_for_child(i) != "declarator":
@@ -535,7 +537,11 @@ class StmtLifter:
         from xpiler.ir.nodes import Call, CallKind
         from xpiler.ir.types import Scalar as Sc
 
-        if isinstance(typ, Named):
+        if isinstance(typ, Named) and typ.args:
+            name = getattr(self, "_decl_type_text", "")  # a template's constructor names its arguments
+            if not name.startswith(typ.name):
+                raise Unsupported("constructor initialiser")
+        elif isinstance(typ, Named):
             name = typ.name
         elif isinstance(typ, (Vector, Sc)) and typ.spelling:
             name = typ.spelling
