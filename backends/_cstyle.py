@@ -21,6 +21,8 @@ Layout rules, chosen so that printing is idempotent (`emit(parse(emit(m))) == em
 
 from __future__ import annotations
 
+import dataclasses
+
 from xpiler.ir import nodes as N
 from xpiler.ir import types as T
 from xpiler.ir.dialect import LanguageFacts
@@ -66,6 +68,20 @@ class CStylePrinter(ExprPrinter):
                                 if name in reserved and isinstance(ty, T.Scalar)}
         for name in self.dropped_aliases:
             del self.aliases[name]
+        # A vector typedef named like a vector type of the target (HIP's `using float4 = __attribute__((
+        # __vector_size__(16))) float;` beside the runtime's struct float4) is renamed with all its uses.
+        self.renamed_aliases = {}
+        for name, ty in list(self.aliases.items()):
+            if isinstance(ty, T.Vector) and name in self.language.vector_types:
+                new = name + "_v"
+                while new in self.aliases:
+                    new += "_"
+                self.renamed_aliases[name] = new
+                self.aliases[new] = self.aliases.pop(name)
+
+    def vector_name(self, t: T.Vector) -> str:
+        new = getattr(self, "renamed_aliases", {}).get(t.spelling) if t.spelling else None
+        return new if new is not None else super().vector_name(t)
 
     def emit_module(self, module: N.Module) -> str:
         self.prepare(module.items)
@@ -134,6 +150,8 @@ class CStylePrinter(ExprPrinter):
     def item_TypeAlias(self, it: N.TypeAlias) -> None:
         if it.name in getattr(self, "dropped_aliases", ()):
             return
+        if it.name in getattr(self, "renamed_aliases", {}):
+            it = dataclasses.replace(it, name=self.renamed_aliases[it.name])
         t = it.type
         if isinstance(t, T.Vector) and not (t.spelling and t.spelling != it.name and self._vector_ok(t.spelling)):
             elem = self.scalar_name(T.Scalar(t.elem))

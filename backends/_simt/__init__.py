@@ -13,7 +13,8 @@ adjusts the source, keeping its line count:
   - `__shared__` inside a kernel body becomes `XP_SIMT_SHARED_IN(K)` (the kernel's own linker section);
   - `extern __shared__ T name[];` becomes `T*& name = xp_dynsmem_slot<T>::p;` (dynamic shared memory, set
     per launch);
-  - `__noinline__` becomes `__attribute__((noinline))` (as a macro it would break libstdc++ headers).
+  - `__noinline__` becomes `__attribute__((noinline))` (as a macro it would break libstdc++ headers);
+  - a file's own type named like a runtime vector type (`using float4 = ...`) is renamed with its uses.
 """
 
 from __future__ import annotations
@@ -85,8 +86,36 @@ def kernel_spans(source: str, qualifiers: tuple[str, ...]) -> list[KernelSpan]:
     return spans
 
 
+_VEC_FAMILIES = ("char", "uchar", "short", "ushort", "int", "uint", "long", "ulong", "longlong", "ulonglong",
+                 "float", "double")
+RUNTIME_VECTOR_TYPES = frozenset([f"{f}{n}" for f in _VEC_FAMILIES for n in (1, 2, 3, 4)]
+                                 + ["half2", "__half2", "bfloat162", "__nv_bfloat162"])
+_USER_TYPE = re.compile(r"\busing\s+([A-Za-z_]\w*)\s*=|\btypedef\b[^;{}]*?\b([A-Za-z_]\w*)\s*"
+                        r"(?:__attribute__\s*\(\((?:[^()]|\([^()]*(?:\([^()]*\))*[^()]*\))*\)\)\s*)?;")
+
+
+def rename_shadowed_vector_types(source: str) -> str:
+    """A file's own type named like a vector type of the runtime (`using float4 = __attribute__((
+    __vector_size__(16))) float;`, as kernels built without the vendor headers write it) is renamed
+    (xp_user_float4) with every use, so it does not collide with the runtime's float4 (same line count)."""
+    masked = blank_preprocessor(blank_comments_and_strings(source))
+    names = {m.group(1) or m.group(2) for m in _USER_TYPE.finditer(masked)} & RUNTIME_VECTOR_TYPES
+    if not names:
+        return source
+    out, pos = [], 0
+    for m in re.finditer(r"\b(" + "|".join(sorted(names)) + r")\b", masked):
+        if masked[max(0, m.start() - 2):m.start()] in ("::",) or masked[max(0, m.start() - 1):m.start()] == ".":
+            continue
+        out.append(source[pos:m.start()])
+        out.append("xp_user_" + m.group(1))
+        pos = m.end()
+    out.append(source[pos:])
+    return "".join(out)
+
+
 def prepare_simt_source(source: str, qualifiers: tuple[str, ...] = ("__global__",)) -> str:
     """The source rewrites described in the module docstring (same line count)."""
+    source = rename_shadowed_vector_types(source)
     masked = blank_preprocessor(blank_comments_and_strings(source))
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement), non-overlapping
 

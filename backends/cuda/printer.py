@@ -3,6 +3,7 @@ fragments (`wmma::` when the module says `using namespace nvcuda;`), `k<<<grid, 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from xpiler import dtypes
@@ -28,6 +29,8 @@ class CudaPrinter(CStylePrinter):
         nvcc has no ext_vector_type) becomes an aligned struct indexed like the vector."""
         if it.name in getattr(self, "dropped_aliases", ()):
             return
+        if it.name in getattr(self, "renamed_aliases", {}):
+            it = dataclasses.replace(it, name=self.renamed_aliases[it.name])
         t = it.type
         if self.vector_typedefs_as_structs and isinstance(t, T.Vector) \
                 and (t.spelling or it.name) not in self.language.vector_types:

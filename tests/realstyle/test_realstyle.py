@@ -71,6 +71,18 @@ def test_vector_alias_with_the_attribute_in_front():
     assert (a.type.elem, a.type.lanes) == ("int16", 8)
 
 
+def test_vector_alias_named_like_a_runtime_vector_type_is_renamed_in_output_and_runs():
+    text, d, path = _load("hip_vec_alias.hip")
+    mod = parse(text, d, path=path)
+    for dst in ("hip", "cuda"):
+        out = emit(mod, dst)
+        assert "float4_v v = ((const float4_v*)in)[i];" in out
+        assert "float4 " not in out and "float4*" not in out
+    x = np.arange(1024, dtype=np.float32)
+    res = run_kernel(text, d, args=[np.zeros(1024, np.float32), x, np.float32(3)], filename=path)
+    np.testing.assert_array_equal(res.outputs[0], 3 * x)
+
+
 def test_hip_legacy_index_spellings_are_the_builtins():
     text, d, path = _load("hip_vec4.hip")
     names = {n.name for n in walk(parse(text, d, path=path)) if isinstance(n, N.Builtin)}
@@ -145,7 +157,8 @@ ENTRIES = {
     "vnni_dot.cpp": "dot_u8s8",
     "atomics_half.cu": "run_hist",
     "hip_symbol_stream.hip": "warp_scale_host",
-    "cpp_host.cu": "k_launch",  # std::vector, static_cast, reinterpret_cast, auto, nullptr in host code
+    "cpp_host.cu": "k_launch",
+    "hip_vec_alias.hip": "scale_vec4_host",  # using float4 = __attribute__((__vector_size__(16))) float;  # std::vector, static_cast, reinterpret_cast, auto, nullptr in host code
 }
 
 
