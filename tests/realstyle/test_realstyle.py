@@ -138,6 +138,21 @@ def test_unknown_construct_names_file_line_and_construct():
     assert str(ei.value) == "bad.cu:2:12: unexpected '+'"
 
 
+def test_unmodelled_constructs_are_named_with_file_line_and_text():
+    from xpiler.frontend import opaque_sites
+
+    src = ("__global__ void k(float* y, const float* x, int n) {\n"
+           "  int i = threadIdx.x;\n"
+           "  if (i >= n) goto done;\n"
+           "  y[i] = [](float v) { return v * 2.0f; }(x[i]);\n"
+           "done:\n"
+           "  return;\n"
+           "}\n")
+    sites = opaque_sites(parse(src, "cuda", path="k.cu").func("k"))
+    assert sites == ["k.cu:3:15: `goto done;`", "k.cu:4:3: `[](float v) { return v * 2.0f; }(x[i])`",
+                     "k.cu:5:1: `done: return;`"]
+
+
 # -- the entry a user means --------------------------------------------------------------------------------
 
 ENTRIES = {
@@ -277,6 +292,13 @@ def test_file_with_main_runs_its_launcher():
     x, y = _f32(100), _f32(100)
     res = run_kernel(text, d, args=[np.float32(2), x, y.copy(), np.int32(100)], filename=path)
     np.testing.assert_allclose(res.outputs[2], 2 * x + y, rtol=1e-6)
+
+
+def test_kernel_of_a_whole_program_runs_when_chosen_beside_the_users_main():
+    text, d, path = _load("main_program.cu")
+    res = run_kernel(text, d, args=[np.zeros(1024, np.float32), np.float32(3), np.int32(1024)], entry="fill",
+                     launch="grid=4,1,1 block=256,1,1", filename=path)
+    assert (res.outputs[0] == 3).all()
 
 
 def test_tvm_fused_indices_and_extern_c_kernel():
