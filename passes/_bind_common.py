@@ -315,6 +315,11 @@ class BindingModel:
     active: Any  # z3 Bool
     decoded: list  # z3 Int per band loop
     witness: Callable[[Any], list]  # rank -> coords
+    # For a one-thread-per-iteration binding whose decode is exactly `decode(band, flat)` with
+    # flat = blockIdx * B + threadIdx guarded by flat < total: (flat, total, threads launched). Injective
+    # and onto then follow from the mixed-radix lemma (decode is a bijection [0, total) -> the band's box
+    # when total > 0) plus a premise Z3 checks: the launch has at least `total` threads.
+    canonical: tuple | None = None
 
 
 def band_domain(band: Band, env: dict) -> tuple[list, list, Any]:
@@ -356,6 +361,8 @@ def obligations(band: Band, model_fn: Callable[[], BindingModel], env: dict, lab
         # a left inverse proves injectivity with one copy: coordinates -> iteration -> row-major rank -> the
         # same coordinates again (the witness map)
         m = model_fn()
+        if m.canonical is not None:
+            return True, "decode(flat) of the mixed-radix lemma, flat = blockIdx * blockDim + threadIdx: injective"
         vs, _, rank = band_domain(band, env)
         back = m.witness(z3.substitute(rank, *zip(vs, m.decoded)))
         claim = z3.And(*[a == b for a, b in zip(back, m.coords)])
@@ -364,6 +371,11 @@ def obligations(band: Band, model_fn: Callable[[], BindingModel], env: dict, lab
 
     def onto():
         m = model_fn()
+        if m.canonical is not None:
+            _flat, total, threads = m.canonical
+            ok, cex = _prove(z3.Implies(total > 0, threads >= total), [])
+            return ok, ("the launch has a thread for every iteration (mixed-radix lemma)" if ok
+                        else f"counterexample {cex}")
         vs, dom, rank = band_domain(band, env)
         w = m.witness(rank)
         sub = list(zip(m.coords, w))

@@ -90,13 +90,53 @@ def set_simt_launch(program: Program, kernel: str, grid, block: int) -> Program:
             raise ValueError("a bare kernel entry needs a constant grid")
         return program.replace(launch=f"grid={grid},1,1 block={block},1,1")
     params = program.module.func(kernel).params
+    named = _size_locals(program.module)
 
     def fn(ln: N.Launch):
-        g = N.Const(grid) if isinstance(grid, int) else substitute(grid, {p.sym: a for p, a in zip(params, ln.args)})
+        g = N.Const(grid) if isinstance(grid, int) else _reuse(
+            substitute(grid, {p.sym: a for p, a in zip(params, ln.args)}), named)
         cfg = (g, N.Const(block)) + ln.config[2:]
         return dataclasses.replace(ln, config=cfg)
 
     return program.replace(module=_SetLaunch(kernel, fn).rewrite(program.module))
+
+
+def _size_locals(module: N.Module) -> dict:
+    """init expression -> Var for the scalar locals declared at the top level of host functions before
+    their first launch and never assigned: a grid computed at a launch reads them instead of restating
+    their definitions (`channels * output_H * output_W`)."""
+    out: dict = {}
+    for f in module.funcs():
+        if f.is_declaration or f.kind is N.FuncKind.KERNEL:
+            continue
+        assigned = {n.sym for n in walk(f) if isinstance(n, N.Assign)}
+        for st in f.body:
+            if isinstance(st, N.Launch) or any(isinstance(n, N.Launch) for n in walk(st)):
+                break
+            if isinstance(st, N.Decl) and st.init is not None and st.sym not in assigned \
+                    and not isinstance(st.init, (N.Var, N.Const)):
+                out.setdefault(st.init, N.Var(st.sym))
+    return out
+
+
+def _reuse(e: N.Expr, named: dict) -> N.Expr:
+    if not named:
+        return e
+
+    def walk_replace(x):
+        if isinstance(x, N.Expr) and x in named:
+            return named[x]
+        if isinstance(x, N.BinOp):
+            return N.BinOp(x.op, walk_replace(x.a), walk_replace(x.b))
+        if isinstance(x, N.UnOp):
+            return N.UnOp(x.op, walk_replace(x.a))
+        if isinstance(x, N.Select):
+            return N.Select(walk_replace(x.cond), walk_replace(x.a), walk_replace(x.b))
+        if isinstance(x, N.Cast):
+            return dataclasses.replace(x, value=walk_replace(x.value))
+        return x
+
+    return walk_replace(e)
 
 
 def set_bang_launch(program: Program, kernel: str, tasks: int, clusters: int, cores: int) -> Program:

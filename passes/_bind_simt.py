@@ -14,7 +14,7 @@ import z3
 from xpiler.analysis.symbolic import normalize
 from xpiler.ir import nodes as N
 from xpiler.ir.types import Scalar
-from xpiler.ir.visit import walk
+from xpiler.ir.visit import substitute, walk
 
 from . import _bind_common as C
 
@@ -28,12 +28,52 @@ def _bx(name: str) -> N.Builtin:
 def _runtime_total(band: C.Band) -> N.Expr | None:
     """The band's trip count when it is an expression of the kernel's integer parameters only (the launch
     site can then compute the grid from the arguments it passes)."""
-    total = band.total()
     params = {p.sym for p in band.func.params if isinstance(p.type, Scalar) and p.type.dtype.startswith(("int", "uint"))}
+    total = _over_params(band.total(), band.func, params)
     free = {n.sym for n in walk(total) if isinstance(n, N.Var)}
     if not free or not free <= params or any(isinstance(n, (N.Load, N.Call)) for n in walk(total)):
         return None
     return normalize(total) or total
+
+
+def _plainest(e: N.Expr) -> N.Expr:
+    """`e` or its polynomial normal form, whichever has fewer nodes (a product of sizes with divisions
+    expands into many terms; `(n - 1) + 1 + 255` shrinks)."""
+    n = normalize(e)
+    if n is None:
+        return e
+    return n if sum(1 for _ in walk(n)) < sum(1 for _ in walk(e)) else e
+
+
+def _size_local_env(func: N.Func, defines: dict) -> dict:
+    """Z3 terms of the kernel's size locals (see `_over_params`), by symbol."""
+    params = _int_params(func)
+    out: dict = {}
+    for st in func.body:
+        e = _over_params(N.Var(st.sym), func, params) if isinstance(st, N.Decl) else None
+        if e is not None and not isinstance(e, N.Var):
+            try:
+                out[st.sym] = C.ir_z3(e, {}, defines)
+            except Exception:  # noqa: BLE001 - a definition Z3 cannot model stays a free symbol
+                continue
+    return out
+
+
+def _int_params(func: N.Func) -> set:
+    return {p.sym for p in func.params if isinstance(p.type, Scalar) and p.type.dtype.startswith(("int", "uint"))}
+
+
+def _over_params(e: N.Expr, func: N.Func, params: set) -> N.Expr:
+    """`e` with the kernel's size locals (top-level `int output_H = (H - K) / S + 1;`, never assigned, pure
+    over the parameters and earlier such locals) replaced by their definitions, so a launch can compute it."""
+    assigned = {n.sym for n in walk(func) if isinstance(n, N.Assign)}
+    defs: dict = {}
+    for st in func.body:
+        if (isinstance(st, N.Decl) and st.init is not None and isinstance(st.type, Scalar) and st.sym not in assigned
+                and not any(isinstance(n, (N.Load, N.Call, N.Deref)) for n in walk(st.init))
+                and {n.sym for n in walk(st.init) if isinstance(n, N.Var)} <= params | set(defs)):
+            defs[st.sym] = substitute(st.init, defs)
+    return substitute(e, defs) if defs else e
 
 
 def _grid_count(total: N.Expr) -> N.Expr:
@@ -80,23 +120,26 @@ def bind(band: C.Band, ctx, dialect: str, host_grid: bool = False) -> tuple[N.Fu
                                   lambda r: [r / block, r % block])
     elif host_grid and (rt := _runtime_total(band)) is not None:
         block = block_knob
-        span = N.BinOp("+", _grid_count(band.total()), N.Const(block - 1))
-        grid_ir = N.BinOp("/", normalize(span) or span, N.Const(block))
+        span = N.BinOp("+", _grid_count(_over_params(band.total(), band.func, _int_params(band.func))),
+                       N.Const(block - 1))
+        grid_ir = N.BinOp("/", _plainest(span), N.Const(block))
         first = N.Decl(flat, C.INT, tid, const=True)
         one = len(band.loops) == 1  # flat >= 0, so one unclamped count guards the same
-        guard = N.BinOp("<", N.Var(flat), C.unclamped(band.total()) if one else rt)
+        guard = N.BinOp("<", N.Var(flat), C.unclamped(band.total()) if one else band.total())
         stmt = N.Block((first, N.If(guard, body)))
         grid = grid_ir
+        sizes = _size_local_env(band.func, defines)  # the grid restates the kernel's size locals
 
         def model():
             b, t = z3.FreshInt("blockIdx"), z3.FreshInt("threadIdx")
             gz = C.ir_z3(grid_ir, {}, defines)
-            env = {"blockIdx.x": b, "threadIdx.x": t, "blockDim.x": z3.IntVal(block), "gridDim.x": gz}
+            env = {"blockIdx.x": b, "threadIdx.x": t, "blockDim.x": z3.IntVal(block), "gridDim.x": gz, **sizes}
             env[flat] = C.ir_z3(tid, env, defines)
             active = C.ir_z3(guard, env, defines) != 0
+            total_z = C.ir_z3(band.total(), env, defines)
             return C.BindingModel([b, t], [b >= 0, b < gz, t >= 0, t < block], active,
                                   _decoded(decls, env, defines),
-                                  lambda r: [r / block, r % block])
+                                  lambda r: [r / block, r % block], canonical=(env[flat], total_z, gz * block))
     else:
         block, grid = block_knob, grid_knob
         stride = N.BinOp("*", _bx("gridDim.x"), _bx("blockDim.x"))
@@ -111,7 +154,8 @@ def bind(band: C.Band, ctx, dialect: str, host_grid: bool = False) -> tuple[N.Fu
             return C.BindingModel([b, t, k], [b >= 0, b < grid, t >= 0, t < block, k >= 0], active,
                                   _decoded(decls, env, defines),
                                   lambda r: [(r % n) / block, (r % n) % block, r / n])
-    return C.replace_band(band, stmt), {"grid": grid, "block": block}, model, {}
+    return C.replace_band(band, stmt), {"grid": grid, "block": block}, model, (
+        sizes if isinstance(grid, N.Expr) else {})
 
 
 def _decoded(decls, env, defines) -> list:

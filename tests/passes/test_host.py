@@ -118,10 +118,33 @@ def test_out_allocation_obligation_catches_a_short_buffer():
     assert ok is False, detail
 
 
-def test_out_declines_an_unknown_extent():
+def test_out_sizes_a_run_time_extent_by_the_parameter():
     text = 'extern "C" void f(float* x, int n) { for (int i = 0; i < n; ++i) x[i] = 0.0f; }'
-    with pytest.raises(PassDeclined):
+    res = HOST.run(Program.from_source(text, "c"), PassContext("c", "cuda"))
+    assert "cudaMalloc(&d_x, n * sizeof(float));" in res.program.text()
+    assert all(ob.check()[0] is True for ob in res.obligations)
+
+
+def test_out_declines_an_unknown_extent():
+    text = """void g(float* p);
+extern "C" void f(float* x, int n) { for (int i = 0; i < n; ++i) x[i] = 0.0f; g(x); }"""
+    with pytest.raises(PassDeclined, match="'x'.*escapes"):
         HOST.run(Program.from_source(text, "c"), PassContext("c", "cuda"))
+
+
+def test_symbolic_cover_obligation_refutes_a_short_allocation():
+    from xpiler.passes._host_access import analyze
+    from xpiler.passes._host_out import _symbolic_cover_obligation
+
+    text = 'extern "C" void f(float* x, int n) { for (int i = 0; i <= n; ++i) x[i] = 0.0f; }'
+    p = Program.from_source(text, "c")
+    f = p.entry_func
+    uses = analyze(f, p.module)
+    n = N.Var(f.params[1].sym)
+    ok, _ = _symbolic_cover_obligation(f, 0, N.BinOp("+", n, N.Const(1)), uses[0], {}).check()
+    assert ok is True
+    ok, detail = _symbolic_cover_obligation(f, 0, n, uses[0], {}).check()
+    assert ok is False, detail
 
 
 @pytest.mark.toolchain

@@ -1,0 +1,101 @@
+"""xpiler.analysis: the polynomial normal form of sizes and the symbolic bounds of index expressions.
+
+The bounds are candidates; `covers` is the judge (Z3 over the loop domain), so the tests check both that
+the candidates are the sizes an expert would write and that `covers` refutes a size that is one short."""
+
+from __future__ import annotations
+
+from xpiler.analysis.bounds import count_candidates, covers, equal, terms, upper
+from xpiler.analysis.symbolic import normalize
+from xpiler.ir import nodes as N
+from xpiler.ir.z3expr import sym_var, to_z3
+
+
+def v(s: N.Sym) -> N.Var:
+    return N.Var(s)
+
+
+def c(k: int) -> N.Const:
+    return N.Const(k)
+
+
+def b(op: str, x, y) -> N.BinOp:
+    return N.BinOp(op, x, y)
+
+
+def loop(var: N.Sym, stop: N.Expr, start: N.Expr | None = None) -> N.For:
+    return N.For(var, start or c(0), stop, c(1), ())
+
+
+def dom(loops) -> list:
+    out = []
+    for f in loops:
+        x = sym_var(f.var)
+        out += [to_z3(f.start) <= x, x < to_z3(f.stop)]
+    return out
+
+
+ROWS, COLS, N_ = N.Sym("rows"), N.Sym("cols"), N.Sym("n")
+R, C_, I = N.Sym("r"), N.Sym("c"), N.Sym("i")
+
+
+def test_normal_form_cancels_and_orders_by_declaration():
+    e = b("+", b("-", v(N_), c(1)), c(1))
+    assert normalize(e) == v(N_)
+    e = b("*", v(COLS), v(ROWS))  # rows was declared first
+    assert normalize(e) == b("*", v(ROWS), v(COLS))
+    assert normalize(b("-", v(N_), v(N_))) == c(0)
+    assert normalize(N.Const(1.5, "float32")) is None
+    assert normalize(b("<<", v(N_), c(2))) == b("*", v(N_), c(4))
+
+
+def test_division_stays_an_atom():
+    # (2 * n) / 2 is n for every n in C, but (n + 1) / 2 * 2 is not n + 1: divisions are never rewritten
+    e = b("*", b("/", b("+", v(N_), c(1)), c(2)), c(2))
+    got = normalize(e)
+    assert got is not None and got != b("+", v(N_), c(1))
+    assert terms(got) == 1
+
+
+def test_row_major_count_of_a_matrix():
+    loops = (loop(R, v(ROWS)), loop(C_, v(COLS)))
+    index = b("+", b("*", v(R), v(COLS)), v(C_))
+    cands = count_candidates(index, loops, (), {ROWS, COLS})
+    assert b("*", v(ROWS), v(COLS)) in cands
+    assert covers(b("*", v(ROWS), v(COLS)), index, dom(loops), [ROWS, COLS]) is True
+    short = b("-", b("*", v(ROWS), v(COLS)), c(1))
+    assert covers(short, index, dom(loops), [ROWS, COLS]) is False
+
+
+def test_guard_bound_is_tight_for_a_rounded_grid():
+    """for b < (n + 255) / 256: for t < 256: if (b * 256 + t < n) x[b * 256 + t]: the guard gives n, the
+    interval alone the rounded-up grid."""
+    bb, tt = N.Sym("b"), N.Sym("t")
+    grid = b("/", b("+", v(N_), c(255)), c(256))
+    loops = (loop(bb, grid), loop(tt, c(256)))
+    index = b("+", b("*", v(bb), c(256)), v(tt))
+    cond = b("<", index, v(N_))
+    cands = count_candidates(index, loops, (cond,), {N_})
+    assert cands[0] == v(N_)
+    d = dom(loops) + [sym_var(bb) * 256 + sym_var(tt) < sym_var(N_)]
+    assert covers(v(N_), index, d, [N_]) is True
+    assert covers(v(N_), index, dom(loops), [N_]) is False  # without the guard, n is too small
+
+
+def test_interval_bound_with_a_derived_size_and_a_remainder():
+    """x[i % c] over i < n: the remainder by a run-time size lies in [0, c)."""
+    loops = (loop(I, v(N_)),)
+    index = b("%", v(I), v(COLS))
+    assert upper(index, loops, {N_, COLS}) == b("-", v(COLS), c(1))
+    assert v(COLS) in count_candidates(index, loops, (), {N_, COLS})
+
+
+def test_unknown_values_give_no_candidate():
+    other = N.Sym("k")  # a local the analysis cannot see through
+    loops = (loop(I, v(other)),)
+    assert count_candidates(v(I), loops, (), {N_}) == []
+
+
+def test_equal_proves_a_product_and_refuses_a_different_one():
+    assert equal(b("*", v(ROWS), v(COLS)), b("*", v(COLS), v(ROWS)), [ROWS, COLS])
+    assert not equal(b("*", v(ROWS), v(COLS)), b("+", v(ROWS), v(COLS)), [ROWS, COLS])
