@@ -10,7 +10,9 @@ PRELUDE_CXX = PRELUDE + "\n#include <algorithm>\nusing std::max;\nusing std::min
 
 def check_compile(source: str, filename: str = "kernel.c") -> ToolResult:
     if 'extern "C"' in source:
-        return compile_with(["g++", "-std=gnu++17", "-Wall", "-O2", "-c", "-o", "/dev/null"], source, filename,
+        # C99's restrict is no C++ keyword; g++ spells it __restrict__
+        return compile_with(["g++", "-std=gnu++17", "-Wall", "-O2", "-Drestrict=__restrict__", "-c", "-o", "/dev/null"],
+                            source, filename,
                             suffix=".cpp", prelude=PRELUDE_CXX)
     return compile_with(["gcc", "-std=gnu11", "-Wall", "-O2", "-c", "-o", "/dev/null"], source, filename,
                         suffix=".c", prelude=PRELUDE)

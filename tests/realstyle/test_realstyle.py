@@ -41,7 +41,9 @@ def _load(name):
 
 
 # C++ method calls in host code stay opaque expressions (kept verbatim); nothing else may be opaque
-OPAQUE_OK = {"cpp_host.cu": {"tmp.begin()", "tmp.data()"}}
+OPAQUE_OK = {"cpp_host.cu": {"tmp.begin()", "tmp.data()"},
+             # dynamic shared memory and a namespace alias: kept verbatim (the port copies them)
+             "dynsmem.cu": {"extern __shared__ float s[];", "namespace cg = cooperative_groups;"}}
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -173,7 +175,9 @@ ENTRIES = {
     "atomics_half.cu": "run_hist",
     "hip_symbol_stream.hip": "warp_scale_host",
     "cpp_host.cu": "k_launch",
-    "hip_vec_alias.hip": "scale_vec4_host",  # using float4 = __attribute__((__vector_size__(16))) float;  # std::vector, static_cast, reinterpret_cast, auto, nullptr in host code
+    "hip_vec_alias.hip": "scale_vec4_host",
+    "runtime_api_mix.cu": "add_bias_host",
+    "dynsmem.cu": "reverse_host",  # using float4 = __attribute__((__vector_size__(16))) float;  # std::vector, static_cast, reinterpret_cast, auto, nullptr in host code
 }
 
 
@@ -362,6 +366,13 @@ def test_port_maps_the_irregular_runtime_names():
     t = prog.text()
     assert "hipStream_t stream" in t and "hipMemcpyAsync(" in t and "__shfl_down(val, offset, 32)" in t
     assert "atomicAdd(out, v)" in t
+    prog, _ = _port("runtime_api_mix.cu")
+    t = prog.text()
+    for w in ("hipMallocAsync((void**)&dx", "hipMemcpyToSymbolAsync(bias, b, 8 * sizeof(float), 0, hipMemcpyHostToDevice, s)",
+              "hipDeviceGetAttribute(&clock, hipDeviceAttributeClockRate, 0)", "hipSetDeviceFlags(hipDeviceScheduleBlockingSync)",
+              "hipHostRegister((void*)x, n * sizeof(float), hipHostRegisterDefault)", "hipStreamQuery(s) != hipSuccess",
+              "hipOccupancyMaxActiveBlocksPerMultiprocessor(&blocksPerSm, add_bias, 256, 0)", "hipDeviceSynchronize();"):
+        assert w in t, w
 
 
 def test_port_renames_inside_macros_and_drops_hip_symbol():
@@ -377,11 +388,17 @@ def test_port_renames_inside_macros_and_drops_hip_symbol():
     assert "__shfl_xor_sync(4294967295u, v, m, 32)" in t
 
 
-@pytest.mark.parametrize("name", ["hip_symbol_stream.hip", "atomics_half.cu"])
+@pytest.mark.parametrize("name", ["hip_symbol_stream.hip", "atomics_half.cu", "runtime_api_mix.cu", "dynsmem.cu"])
 def test_ported_program_runs_like_its_source(name):
     text, d, path = _load(name)
     prog, dst = _port(name)
-    if name.endswith(".hip"):
+    if name == "runtime_api_mix.cu":
+        x, b = _f32(1000), _f32(8)
+        args = lambda: [np.zeros(1000, np.float32), x, b, np.zeros(8, np.float32), np.int32(1000)]  # noqa: E731
+    elif name == "dynsmem.cu":
+        x = _f32(64)
+        args = lambda: [x.copy(), np.int32(64)]  # noqa: E731
+    elif name.endswith(".hip"):
         x = _f32(300)
         args = lambda: [x, np.zeros(300, np.float32), np.array([2, 0.5], np.float32), np.int32(300)]  # noqa: E731
     else:
@@ -390,12 +407,18 @@ def test_ported_program_runs_like_its_source(name):
         args = lambda: [keys, np.zeros(16, np.int32), h.copy(), np.zeros(1, np.float32),  # noqa: E731
                         np.zeros(1, np.int32), np.int32(1000)]
     a = run_kernel(text, d, args=args(), filename=path)
-    b = run_kernel(prog.text(), dst, args=args())
-    for x, y in zip(a.outputs, b.outputs):
-        if x is not None:
-            np.testing.assert_allclose(x, y, rtol=1e-6)
-    if name.endswith(".cu"):
+    ported = run_kernel(prog.text(), dst, args=args())
+    for got_src, got_dst in zip(a.outputs, ported.outputs):
+        if got_src is not None:
+            np.testing.assert_allclose(got_src, got_dst, rtol=1e-6)
+    if name == "atomics_half.cu":
         assert (a.outputs[1] == np.bincount(args()[0] & 15, minlength=16)).all()
+    if name == "runtime_api_mix.cu":
+        np.testing.assert_allclose(a.outputs[0], x + b[np.arange(1000) & 7], rtol=1e-6)
+        np.testing.assert_allclose(a.outputs[3], 2 * b, rtol=1e-6)
+    if name == "dynsmem.cu":
+        rev = x[::-1]
+        np.testing.assert_allclose(a.outputs[0][:32], rev[:32] - rev[0], rtol=1e-6)
 
 
 def test_port_declines_naming_an_unknown_runtime_function():
@@ -419,3 +442,16 @@ def test_port_output_compiles_with_the_real_compiler(name):
     if not res.available:
         pytest.skip(res.log)
     assert res.ok, res.log
+
+
+@pytest.mark.toolchain
+@pytest.mark.parametrize("name", ["half_storage.c", "c_tvm_style.c"])
+def test_c_inputs_and_their_printed_form_compile_with_gcc(name):
+    from xpiler.backends.c.toolchain import check_compile
+
+    text, d, path = _load(name)
+    for src in (text, emit(parse(text, d, path=path), d)):
+        res = check_compile(src, path)
+        if not res.available:
+            pytest.skip(res.log)
+        assert res.ok, res.log

@@ -132,6 +132,8 @@ def _build_source(source: str, backend, fn: FunctionInfo, kernel: bool, function
     Returns (text, the entry's name inside the build, missing includes)."""
     text, missing = drop_missing_includes(source, filename)
     internal = fn.name
+    if missing:
+        functions = find_functions(text)  # offsets of the text without the dropped lines
     mains = [f for f in functions if f.name == "main" and f.name != fn.name]
     for f in sorted(mains, key=lambda f: -f.name_pos):
         text = text[:f.name_pos] + _RENAME_PREFIX + "main" + text[f.name_pos + 4:]

@@ -126,7 +126,9 @@ enum cudaDeviceAttr {
   cudaDevAttrMaxGridDimZ = 7,
   cudaDevAttrMaxSharedMemoryPerBlock = 8,
   cudaDevAttrWarpSize = 10,
+  cudaDevAttrClockRate = 13,
   cudaDevAttrMultiProcessorCount = 16,
+  cudaDevAttrL2CacheSize = 38,
   cudaDevAttrComputeCapabilityMajor = 75,
   cudaDevAttrComputeCapabilityMinor = 76,
   cudaDevAttrMaxSharedMemoryPerBlockOptin = 97,
@@ -332,6 +334,65 @@ inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* p, int device) {
   p->concurrentKernels = p->unifiedAddressing = p->managedMemory = p->canMapHostMemory = 1;
   return cudaSuccess;
 }
+
+// ---------------------------------------------------------------- more of the runtime API (synchronous here)
+// What the port's runtime API table (backends/_simt/runtime_api.py) maps and CPU execution can honour:
+// registration and prefetch hints are no-ops, asynchronous calls complete before they return.
+#define cudaHostRegisterDefault 0x00
+#define cudaHostRegisterPortable 0x01
+#define cudaHostRegisterMapped 0x02
+#define cudaDeviceScheduleAuto 0x00
+#define cudaDeviceScheduleSpin 0x01
+#define cudaDeviceScheduleYield 0x02
+#define cudaDeviceScheduleBlockingSync 0x04
+#define cudaDeviceMapHost 0x08
+#define cudaEventInterprocess 0x04
+#define cudaHostAllocPortable 0x01
+#define cudaHostAllocWriteCombined 0x04
+inline cudaError_t cudaHostRegister(void*, size_t, unsigned) { return cudaSuccess; }
+inline cudaError_t cudaHostUnregister(void*) { return cudaSuccess; }
+template <class T>
+inline cudaError_t cudaHostGetDevicePointer(T** d, void* h, unsigned) {
+  *d = reinterpret_cast<T*>(h);
+  return cudaSuccess;
+}
+template <class T>
+inline cudaError_t cudaMallocAsync(T** p, size_t bytes, cudaStream_t) { return cudaMalloc(p, bytes); }
+inline cudaError_t cudaFreeAsync(void* p, cudaStream_t) { return cudaFree(p); }
+inline cudaError_t cudaMemPrefetchAsync(const void*, size_t, int, cudaStream_t = 0) { return cudaSuccess; }
+template <class Sym>
+inline cudaError_t cudaMemcpyToSymbolAsync(const Sym& s, const void* src, size_t bytes, size_t offset = 0,
+                                  cudaMemcpyKind kind = cudaMemcpyHostToDevice, cudaStream_t = 0) {
+  return cudaMemcpyToSymbol(const_cast<Sym&>(s), src, bytes, offset, kind);
+}
+template <class Sym>
+inline cudaError_t cudaMemcpyFromSymbolAsync(void* dst, const Sym& s, size_t bytes, size_t offset = 0,
+                                    cudaMemcpyKind kind = cudaMemcpyDeviceToHost, cudaStream_t = 0) {
+  return cudaMemcpyFromSymbol(dst, const_cast<Sym&>(s), bytes, offset, kind);
+}
+inline cudaError_t cudaStreamQuery(cudaStream_t) { return cudaSuccess; }
+inline cudaError_t cudaStreamCreateWithPriority(cudaStream_t* s, unsigned, int) { return cudaStreamCreate(s); }
+inline cudaError_t cudaDeviceGetStreamPriorityRange(int* least, int* greatest) {
+  if (least) *least = 0;
+  if (greatest) *greatest = 0;
+  return cudaSuccess;
+}
+inline cudaError_t cudaSetDeviceFlags(unsigned) { return cudaSuccess; }
+inline cudaError_t cudaRuntimeGetVersion(int* v) {
+  *v = 12080;
+  return cudaSuccess;
+}
+inline cudaError_t cudaDriverGetVersion(int* v) {
+  *v = 12080;
+  return cudaSuccess;
+}
+template <class F>
+inline cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int* n, F, int block, size_t) {
+  *n = block > 0 ? (2048 / block < 1 ? 1 : (2048 / block > 32 ? 32 : 2048 / block)) : 0;
+  return cudaSuccess;
+}
+inline cudaError_t cudaThreadExit(void) { return cudaSuccess; }  // retired name of cudaDeviceReset
+
 inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr attr, int device) {
   cudaDeviceProp p;
   cudaError_t e = cudaGetDeviceProperties(&p, device);
@@ -347,6 +408,8 @@ inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr attr, int devic
     case cudaDevAttrMaxSharedMemoryPerBlock: *v = int(p.sharedMemPerBlock); break;
     case cudaDevAttrWarpSize: *v = p.warpSize; break;
     case cudaDevAttrMultiProcessorCount: *v = p.multiProcessorCount; break;
+    case cudaDevAttrClockRate: *v = p.clockRate; break;
+    case cudaDevAttrL2CacheSize: *v = p.l2CacheSize; break;
     case cudaDevAttrComputeCapabilityMajor: *v = p.major; break;
     case cudaDevAttrComputeCapabilityMinor: *v = p.minor; break;
     case cudaDevAttrMaxSharedMemoryPerBlockOptin: *v = int(p.sharedMemPerBlockOptin); break;

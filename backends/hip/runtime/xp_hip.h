@@ -174,6 +174,14 @@ enum hipFuncAttribute {
 enum hipFuncCache_t { hipFuncCachePreferNone, hipFuncCachePreferShared, hipFuncCachePreferL1, hipFuncCachePreferEqual };
 enum hipDeviceAttribute_t {
   hipDeviceAttributeMaxThreadsPerBlock = 1,
+  hipDeviceAttributeMaxBlockDimX = 2,
+  hipDeviceAttributeMaxBlockDimY = 3,
+  hipDeviceAttributeMaxBlockDimZ = 4,
+  hipDeviceAttributeMaxGridDimX = 5,
+  hipDeviceAttributeMaxGridDimY = 6,
+  hipDeviceAttributeMaxGridDimZ = 7,
+  hipDeviceAttributeClockRate = 13,
+  hipDeviceAttributeL2CacheSize = 38,
   hipDeviceAttributeMaxSharedMemoryPerBlock = 8,
   hipDeviceAttributeWarpSize = 10,
   hipDeviceAttributeMultiprocessorCount = 16,
@@ -383,6 +391,64 @@ inline hipError_t hipGetDeviceProperties(hipDeviceProp_t* p, int device) {
   p->concurrentKernels = p->managedMemory = p->canMapHostMemory = 1;
   return hipSuccess;
 }
+
+// ---------------------------------------------------------------- more of the runtime API (synchronous here)
+// What the port's runtime API table (backends/_simt/runtime_api.py) maps and CPU execution can honour:
+// registration and prefetch hints are no-ops, asynchronous calls complete before they return.
+#define hipHostRegisterDefault 0x00
+#define hipHostRegisterPortable 0x01
+#define hipHostRegisterMapped 0x02
+#define hipDeviceScheduleAuto 0x00
+#define hipDeviceScheduleSpin 0x01
+#define hipDeviceScheduleYield 0x02
+#define hipDeviceScheduleBlockingSync 0x04
+#define hipDeviceMapHost 0x08
+#define hipEventInterprocess 0x04
+#define hipHostMallocPortable 0x01
+#define hipHostMallocMapped 0x02
+#define hipHostMallocWriteCombined 0x04
+inline hipError_t hipHostRegister(void*, size_t, unsigned) { return hipSuccess; }
+inline hipError_t hipHostUnregister(void*) { return hipSuccess; }
+template <class T>
+inline hipError_t hipHostGetDevicePointer(T** d, void* h, unsigned) {
+  *d = reinterpret_cast<T*>(h);
+  return hipSuccess;
+}
+template <class T>
+inline hipError_t hipMallocAsync(T** p, size_t bytes, hipStream_t) { return hipMalloc(p, bytes); }
+inline hipError_t hipFreeAsync(void* p, hipStream_t) { return hipFree(p); }
+inline hipError_t hipMemPrefetchAsync(const void*, size_t, int, hipStream_t = 0) { return hipSuccess; }
+template <class Sym>
+inline hipError_t hipMemcpyToSymbolAsync(const Sym& s, const void* src, size_t bytes, size_t offset = 0,
+                                  hipMemcpyKind kind = hipMemcpyHostToDevice, hipStream_t = 0) {
+  return hipMemcpyToSymbol(const_cast<Sym&>(s), src, bytes, offset, kind);
+}
+template <class Sym>
+inline hipError_t hipMemcpyFromSymbolAsync(void* dst, const Sym& s, size_t bytes, size_t offset = 0,
+                                    hipMemcpyKind kind = hipMemcpyDeviceToHost, hipStream_t = 0) {
+  return hipMemcpyFromSymbol(dst, const_cast<Sym&>(s), bytes, offset, kind);
+}
+inline hipError_t hipStreamQuery(hipStream_t) { return hipSuccess; }
+inline hipError_t hipStreamCreateWithPriority(hipStream_t* s, unsigned, int) { return hipStreamCreate(s); }
+inline hipError_t hipDeviceGetStreamPriorityRange(int* least, int* greatest) {
+  if (least) *least = 0;
+  if (greatest) *greatest = 0;
+  return hipSuccess;
+}
+inline hipError_t hipSetDeviceFlags(unsigned) { return hipSuccess; }
+inline hipError_t hipRuntimeGetVersion(int* v) {
+  *v = 60032830;
+  return hipSuccess;
+}
+inline hipError_t hipDriverGetVersion(int* v) {
+  *v = 60032830;
+  return hipSuccess;
+}
+template <class F>
+inline hipError_t hipOccupancyMaxActiveBlocksPerMultiprocessor(int* n, F, int block, size_t) {
+  *n = block > 0 ? (2048 / block < 1 ? 1 : (2048 / block > 32 ? 32 : 2048 / block)) : 0;
+  return hipSuccess;
+}
 inline hipError_t hipDeviceGetAttribute(int* v, hipDeviceAttribute_t attr, int device) {
   hipDeviceProp_t p;
   hipError_t e = hipGetDeviceProperties(&p, device);
@@ -392,6 +458,14 @@ inline hipError_t hipDeviceGetAttribute(int* v, hipDeviceAttribute_t attr, int d
     case hipDeviceAttributeMaxSharedMemoryPerBlock: *v = int(p.sharedMemPerBlock); break;
     case hipDeviceAttributeWarpSize: *v = p.warpSize; break;
     case hipDeviceAttributeMultiprocessorCount: *v = p.multiProcessorCount; break;
+    case hipDeviceAttributeMaxBlockDimX: *v = p.maxThreadsDim[0]; break;
+    case hipDeviceAttributeMaxBlockDimY: *v = p.maxThreadsDim[1]; break;
+    case hipDeviceAttributeMaxBlockDimZ: *v = p.maxThreadsDim[2]; break;
+    case hipDeviceAttributeMaxGridDimX: *v = p.maxGridSize[0]; break;
+    case hipDeviceAttributeMaxGridDimY: *v = p.maxGridSize[1]; break;
+    case hipDeviceAttributeMaxGridDimZ: *v = p.maxGridSize[2]; break;
+    case hipDeviceAttributeClockRate: *v = p.clockRate; break;
+    case hipDeviceAttributeL2CacheSize: *v = p.l2CacheSize; break;
     case hipDeviceAttributeComputeCapabilityMajor: *v = p.major; break;
     case hipDeviceAttributeComputeCapabilityMinor: *v = p.minor; break;
     default: return hipErrorInvalidValue;
