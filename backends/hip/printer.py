@@ -16,6 +16,7 @@ class HipPrinter(CudaPrinter):
     language = LANGUAGE
     extra_spellings: ClassVar[dict[str, str]] = {"__half": "float16", "__hip_bfloat16": "bfloat16"}
     bad_spellings = frozenset()
+    foreign_headers: ClassVar[str] = "cuda"
 
 
 def emit(module: Module) -> str:

@@ -455,3 +455,15 @@ def test_c_inputs_and_their_printed_form_compile_with_gcc(name):
         if not res.available:
             pytest.skip(res.log)
         assert res.ok, res.log
+
+
+def test_printers_never_copy_the_other_simt_dialects_headers_or_namespaces():
+    text, d, path = _load("relu_nvcuda.cu")
+    hip = emit(parse(text, d, path=path), "hip")
+    assert hip.startswith("#include <hip/hip_runtime.h>\n\n#define N_ELEM 4096")
+    assert "nvcuda" not in hip and "mma.h" not in hip and "cuda_runtime" not in hip
+    assert emit(parse(hip, "hip"), "hip") == hip
+    text, d, path = _load("hip_symbol_stream.hip")
+    cu = emit(parse(text, d, path=path), "cuda")
+    assert cu.startswith("#include <cuda_runtime.h>\n") and "hip/" not in cu
+    assert emit(parse(text, d, path=path), "hip").startswith('#include "hip/hip_runtime.h"')  # HIP keeps its own
