@@ -27,7 +27,7 @@ from xpiler.ir import nodes as N
 from xpiler.ir import types as T
 from xpiler.ir.dialect import LanguageFacts
 
-OMP_HINT = "\x00omp:"  # Comment text prefix of a lifted `#pragma omp ...` line (xpiler.frontend.lift_stmt)
+from xpiler.frontend.opaque import OMP_HINT  # noqa: E402  (a lifted `#pragma omp ...` line, kept as a Comment)
 
 from ._cexpr import REL, ExprPrinter, PrintError, _balanced_parens
 

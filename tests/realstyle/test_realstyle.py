@@ -109,7 +109,10 @@ def test_omp_pragma_is_kept_as_a_hint_not_opaque():
     out = emit(mod, "c")
     assert "#pragma omp parallel for\n  for (int i = 0; i < dim1; ++i)" in out
     f = mod.func("clamp_copy")
-    assert any(isinstance(s, N.For) for s in f.body)
+    from xpiler.frontend import omp_hint
+
+    k = next(i for i, s in enumerate(f.body) if isinstance(s, N.For))
+    assert omp_hint(f.body[k - 1]) == "#pragma omp parallel for" and omp_hint(f.body[k]) is None
     # as CUDA the hint is a comment, never a pragma nvcc would warn about
     assert "// #pragma omp parallel for" in emit(mod, "cuda")
     # a pragma someone commented out stays a comment
@@ -467,3 +470,25 @@ def test_printers_never_copy_the_other_simt_dialects_headers_or_namespaces():
     cu = emit(parse(text, d, path=path), "cuda")
     assert cu.startswith("#include <cuda_runtime.h>\n") and "hip/" not in cu
     assert emit(parse(text, d, path=path), "hip").startswith('#include "hip/hip_runtime.h"')  # HIP keeps its own
+
+
+def test_bang_kernel_named_sin_runs():
+    src = ("// xpiler:launch tasks=1\n__mlu_global__ void sin(float* y, const float* x) {\n"
+           "  __nram__ float buf[256];\n  __memcpy(buf, x, 256 * sizeof(float), GDRAM2NRAM);\n"
+           "  for (int i = 0; i < 256; i++) buf[i] = sinf(buf[i]);\n"
+           "  __memcpy(y, buf, 256 * sizeof(float), NRAM2GDRAM);\n}\n")
+    x = np.linspace(0, 3, 256).astype(np.float32)
+    res = run_kernel(src, "bang", args=[np.zeros(256, np.float32), x])
+    assert res.entry == "sin"
+    np.testing.assert_allclose(res.outputs[0], np.sin(x), atol=1e-6)
+
+
+def test_c_program_with_main_runs_the_function_main_calls():
+    src = ('#include <stdio.h>\n#include "bench.h"\n'
+           "static float sq(float v) { return v * v; }\n"
+           "void compute(const float* x, float* y, int n) { for (int i = 0; i < n; i++) y[i] = sq(x[i]); }\n"
+           "int main(void) { float x[4] = {1, 2, 3, 4}, y[4]; compute(x, y, 4); printf(\"%f\\n\", y[3]); return 0; }\n")
+    x = _f32(32)
+    res = run_kernel(src, "c", args=[x, np.zeros(32, np.float32), np.int32(32)], filename="/nonexistent/prog.c")
+    assert res.entry == "compute"
+    np.testing.assert_allclose(res.outputs[1], x * x, rtol=1e-6)

@@ -13,7 +13,7 @@ Constructs without an IR node become `Opaque` / `OpaqueExpr` carrying their exac
 from __future__ import annotations
 
 from xpiler.frontend.lift import parse
-from xpiler.frontend.opaque import opaque_sites
+from xpiler.frontend.opaque import omp_hint, opaque_sites
 from xpiler.frontend.source import MAX_BYTES
 
-__all__ = ["MAX_BYTES", "opaque_sites", "parse"]
+__all__ = ["MAX_BYTES", "omp_hint", "opaque_sites", "parse"]

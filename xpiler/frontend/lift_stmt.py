@@ -43,7 +43,7 @@ from xpiler.ir.types import Named, Scalar, Scope, Vector
 
 INT_DTYPES = {"int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "size_t", "ptrdiff_t",
               "char"}
-OMP_HINT = "\x00omp:"  # same prefix as backends/_cstyle.OMP_HINT (the printers' side)
+from xpiler.frontend.opaque import OMP_HINT  # noqa: E402  (the printers use the same prefix)
 _ASSIGNING = ("assignment_expression", "update_expression")
 
 

@@ -48,3 +48,14 @@ def opaque_sites(node) -> list[str]:
 
     visit(node, None)
     return out
+
+
+OMP_HINT = "\x00omp:"  # the Comment text prefix of a lifted `#pragma omp ...` line (see lift_stmt.stmt_list)
+
+
+def omp_hint(stmt) -> str | None:
+    """The `#pragma omp ...` text when `stmt` is the hint the frontend keeps for the loop after it
+    (a `Comment`); None otherwise. Passes may take `parallel for` as a hint and still check the loop."""
+    if isinstance(stmt, N.Comment) and not stmt.block and stmt.text.startswith(OMP_HINT):
+        return stmt.text[len(OMP_HINT):]
+    return None
