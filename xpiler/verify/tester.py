@@ -18,7 +18,7 @@ outputs from a non-zero pattern so that a missing write shows. Integer outputs c
 
 `valid_domain(program, args=...)` finds where to test a source: integer scalar parameters get values for
 which the source runs without a fault and writes some output (candidates from the constants of its guards,
-loop bounds and #defines, then 64, 100, 37; the user's values as given), within a memory budget; when no
+loop bounds and #defines, then 64, 100, 37, 16; the user's values as given), within a memory budget; when no
 such binding exists the source is not testable and the reason lists what was tried.
 
 `differential(prog_a, prog_b, tests)` runs both programs on the executors with the same inputs and compares
@@ -229,8 +229,9 @@ def _infer(program, scalars, facts) -> list[ArgSpec]:
 # Total bytes of the argument buffers of one test; a binding that needs more is not tried (big shapes).
 MEMORY_BUDGET_BYTES = 256 << 20
 # Integer scalar values tried after the constants of the program: the extent analysis' default, a round
-# size, and one that is not a multiple of any block size (tails).
-DEFAULT_SCALAR_CANDIDATES = (64, 100, 37)
+# size, one that is not a multiple of any block size (tails), and a small one for shapes of many dimensions
+# (B * NH * T * T) that would not fit the memory budget otherwise.
+DEFAULT_SCALAR_CANDIDATES = (64, 100, 37, 16)
 MAX_DOMAIN_RUNS = 6  # runs of the source the search may spend, in all
 _CMP_OPS = ("<", "<=", ">", ">=", "==", "!=")
 
@@ -305,7 +306,7 @@ def scalar_candidates(program) -> dict[int, list[int]]:
     extent analysis assumes by default), constants compared with an expression that depends on the
     parameter (c, c+1, c-1: `if (n != 4096) return;`), the other constants of the program's guards, loop
     bounds and #defines (c, c+1: a kernel often hard-codes its extent in device code, `if (i < 8192)`,
-    while the host copies `size` elements), then 100 and 37 (not a multiple of a block size: tails).
+    while the host copies `size` elements), then 100, 37 (not a multiple of a block size: tails) and 16.
     Values below 1 are left out (a size of zero tests nothing)."""
     from xpiler.ir import nodes as N
     from xpiler.ir.visit import walk
