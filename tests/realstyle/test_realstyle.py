@@ -101,6 +101,11 @@ def test_gnuc_conditional_around_a_function_is_decided_and_others_are_kept():
     other = parse("#ifndef __GNUC__\nvoid f(float* x) { x[0] = 1; }\n#else\nvoid g(float* x) { x[0] = 2; }\n#endif\n",
                   "c")
     assert [f.name for f in other.funcs()] == ["g"]
+    # what the dialect's own compiler always defines is decided too; the device pass's __CUDA_ARCH__ is not
+    guarded = "#ifdef __CUDACC__\nvoid h(float* x) { x[0] = 1; }\n#endif\n"
+    assert [f.name for f in parse(guarded, "cuda").funcs()] == ["h"]
+    assert not parse(guarded, "c").funcs()
+    assert not parse(guarded.replace("__CUDACC__", "__CUDA_ARCH__"), "cuda").funcs()
 
 
 def test_omp_pragma_is_kept_as_a_hint_not_opaque():

@@ -81,7 +81,7 @@ class ModuleLifter:
             return self.define(n)
         if t in ("preproc_if", "preproc_ifdef"):
             pif = self.preproc_if(n)
-            return list(_decided(pif))
+            return list(_decided(pif, ALWAYS_DEFINED | DIALECT_DEFINED.get(self.lang.name, frozenset())))
         if t == "preproc_call":
             d = self.raw(n.child_by_field_name("directive"))
             arg = n.child_by_field_name("argument")
@@ -379,26 +379,35 @@ ALWAYS_DEFINED = frozenset({"__GNUC__", "__GNUC_MINOR__", "__linux__", "__linux"
                             "__STDC__", "__ELF__"})
 
 
-def _truth(cond) -> bool | None:
+# ... and what the dialect's own compiler defines for every compilation of such a file (nvcc: __CUDACC__;
+# hipcc: __HIPCC__; C++ compilers: __cplusplus). __CUDA_ARCH__ (device pass only) is not among them.
+DIALECT_DEFINED = {
+    "cuda": frozenset({"__CUDACC__", "__NVCC__", "__cplusplus"}),
+    "hip": frozenset({"__HIPCC__", "__HIP__", "__HIP_PLATFORM_AMD__", "__cplusplus"}),
+    "vnni": frozenset({"__cplusplus", "__AVX512F__", "__AVX512VNNI__"}),
+}
+
+
+def _truth(cond, defined=ALWAYS_DEFINED) -> bool | None:
     if isinstance(cond, Call) and cond.name == "defined" and len(cond.args) == 1 and isinstance(cond.args[0], Var):
-        return True if cond.args[0].sym.name in ALWAYS_DEFINED else None
+        return True if cond.args[0].sym.name in defined else None
     if isinstance(cond, UnOp) and cond.op == "!":
-        v = _truth(cond.a)
+        v = _truth(cond.a, defined)
         return None if v is None else not v
     if isinstance(cond, BinOp) and cond.op in ("&&", "||"):
-        a, b = _truth(cond.a), _truth(cond.b)
+        a, b = _truth(cond.a, defined), _truth(cond.b, defined)
         if cond.op == "&&":
             return False if False in (a, b) else (True if a and b else None)
         return True if True in (a, b) else (False if a is False and b is False else None)
     return None
 
 
-def _decided(pif: PreprocIf):
+def _decided(pif: PreprocIf, defined=ALWAYS_DEFINED):
     """The items of the branch a decidable conditional takes, else the conditional itself."""
-    v = _truth(pif.cond)
+    v = _truth(pif.cond, defined)
     if v is None:
         return (pif,)
     out = []
     for it in (pif.then if v else pif.orelse):
-        out.extend(_decided(it) if isinstance(it, PreprocIf) else (it,))
+        out.extend(_decided(it, defined) if isinstance(it, PreprocIf) else (it,))
     return tuple(out)
