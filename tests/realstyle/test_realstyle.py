@@ -497,3 +497,18 @@ def test_c_program_with_main_runs_the_function_main_calls():
     res = run_kernel(src, "c", args=[x, np.zeros(32, np.float32), np.int32(32)], filename="/nonexistent/prog.c")
     assert res.entry == "compute"
     np.testing.assert_allclose(res.outputs[1], x * x, rtol=1e-6)
+
+
+def test_local_header_beside_the_file_is_used_by_the_executor_and_the_check(tmp_path):
+    from xpiler.backends.c.toolchain import check_compile
+
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "scale.h").write_text("#define SCALE 3.0f\n")
+    src = '#include "cfg/scale.h"\nvoid f(float* x, int n) { for (int i = 0; i < n; i++) x[i] *= SCALE; }\n'
+    path = str(tmp_path / "k.c")
+    res = run_kernel(src, "c", args=[np.ones(4, np.float32), np.int32(4)], filename=path)
+    assert (res.outputs[0] == 3).all() and not res.warnings
+    (tmp_path / "cfg" / "scale.h").write_text("#define SCALE 5.0f\n")  # the header is part of the build key
+    res = run_kernel(src, "c", args=[np.ones(4, np.float32), np.int32(4)], filename=path)
+    assert (res.outputs[0] == 5).all()
+    assert check_compile(src, path).ok

@@ -98,11 +98,19 @@ def build_executable(
     include_dirs: list[Path],
     runtime_sources: list[Path],
     what: str,
+    user_headers: list[Path] = (),
+    quote_dir: Path | None = None,
 ) -> Path:
-    """Compile `unit` (C++ text) with the runtime into an executable; returns its cached path."""
+    """Compile `unit` (C++ text) with the runtime into an executable; returns its cached path.
+    `user_headers`: the user's own headers the unit includes with quotes, found in `quote_dir` (the source
+    file's folder, searched with -iquote); their contents are part of the cache key."""
     include = [str(NATIVE_DIR), *[str(d) for d in include_dirs]]
     h = hashlib.sha256()
     h.update(unit.encode())
+    quote_dirs = [str(Path(quote_dir).resolve())] if quote_dir is not None and user_headers else []
+    for p in sorted(str(p) for p in user_headers):
+        h.update(p.encode())
+        h.update(Path(p).read_bytes())
     h.update(repr((spec, include, compiler_version(spec.command))).encode())
     h.update(_tree_digest(tuple(include)).encode())
     for s in runtime_sources:
@@ -120,6 +128,7 @@ def build_executable(
             *spec.command,
             *spec.flags,
             *[f"-I{d}" for d in include],
+            *[f"-iquote{d}" for d in quote_dirs],
             str(src),
             *[str(o) for o in objs],
             "-o",

@@ -26,7 +26,7 @@ from xpiler.exec.build import build_executable
 from xpiler.exec.entry import candidates_from_text, choose_entry
 from xpiler.exec.launch_syntax import rewrite_launches
 from xpiler.exec.sandbox import run_limited
-from xpiler.exec.scan import FunctionInfo, drop_missing_includes, find_functions
+from xpiler.exec.scan import FunctionInfo, drop_missing_includes, find_functions, local_includes
 from xpiler.launch import find_launch_line, parse_launch
 from xpiler.registry import get_backend
 
@@ -206,6 +206,7 @@ def compile_program(source: str, dialect: str, *, entry: str | None = None, file
     if text != source:
         functions = find_functions(text)
     unit = _translation_unit(text, backend, fn, kernel, filename, functions, internal)
+    headers = local_includes(text, filename)
     try:
         path = build_executable(
             unit,
@@ -213,6 +214,8 @@ def compile_program(source: str, dialect: str, *, entry: str | None = None, file
             include_dirs=[d for d in backend.include_dirs()],
             runtime_sources=[backend.runtime_dir / s for s in backend.runtime_sources],
             what=filename,
+            user_headers=headers,
+            quote_dir=Path(filename).parent if headers else None,
         )
     except CompileError as e:
         e.file = e.file or filename

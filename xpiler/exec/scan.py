@@ -172,6 +172,16 @@ def _function_from_head(
 _QUOTED_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"[^\n]*$', re.M)
 
 
+def local_includes(text: str, filename: str | None) -> list:
+    """The quoted includes of `text` that exist beside `filename` (paths), for the build's -iquote and key."""
+    from pathlib import Path
+
+    if not filename or filename.startswith("<"):
+        return []
+    base = Path(filename).parent
+    return [base / m.group(1) for m in _QUOTED_INCLUDE.finditer(text) if (base / m.group(1)).is_file()]
+
+
 def drop_missing_includes(text: str, filename: str | None) -> tuple[str, list[str]]:
     """Quoted includes (`#include "local.h"`) that cannot be found beside `filename` (or at all, for text
     without a file) become empty lines, so the rest of the file still builds with the line numbers kept;

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xpiler.exec.sandbox import run_limited
-from xpiler.exec.scan import drop_missing_includes
+from xpiler.exec.scan import drop_missing_includes, local_includes
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ def compile_with(
     """
     tool = command[0]
     source, missing = drop_missing_includes(source, filename)
+    if local_includes(source, filename):  # the user's headers beside the file (the check compiles elsewhere)
+        command = [*command[:1], f"-I{Path(filename).resolve().parent}", *command[1:]]
     if shutil.which(tool) is None:
         return ToolResult(False, tool, f"{tool} is not installed", available=False)
     with tempfile.TemporaryDirectory(prefix="xpiler-tc-") as tmp:
