@@ -199,7 +199,7 @@ def main(argv=None) -> int:
     ap.add_argument("folder", nargs="?")
     ap.add_argument("--directions", nargs="+", default=["cuda2hip", "cuda2c", "c2cuda", "c2bang"])
     ap.add_argument("--ids", nargs="+", help="only these case ids (substring match)")
-    ap.add_argument("--limit", type=int, help="at most this many cases per direction")
+    ap.add_argument("--limit", type=int, help="at most this many cases per direction (evenly spaced)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("--no-entry", action="store_true", help="do not give the manifest's entry and launch")
@@ -220,8 +220,8 @@ def main(argv=None) -> int:
     for d in ns.directions:
         a, b = d.split("2")
         mine = [c for c in cases if c["dialect"] == a]
-        if ns.limit:
-            mine = mine[:ns.limit]
+        if ns.limit and len(mine) > ns.limit:  # evenly spaced over the sorted cases, not the first ones
+            mine = [mine[(i * len(mine)) // ns.limit] for i in range(ns.limit)]
         tasks += [(c, a, b, not ns.no_entry, ns.timeout) for c in mine]
     sources = {c["id"]: Path(c["path"]).read_text(errors="replace") for c in cases}
     print(f"{len(tasks)} translations ({len(cases)} files) from {ns.folder}", file=sys.stderr)

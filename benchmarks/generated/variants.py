@@ -32,7 +32,7 @@ import argparse
 import json
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -212,6 +212,9 @@ def sizes(text: str, dialect: str, symbols: list[str], entry: str) -> str:
         close = _matching_paren(code, open_pos)
         inner = code[open_pos + 1:close].strip()
         edits.append((close, (", " if inner else "") + ", ".join(symbols)))
+    for m in re.finditer(r"\bhipLaunchKernelGGL\s*\(\s*(\w+)\b", code):  # HIP's launch macro
+        if m.group(1) in needs:
+            edits.append((_matching_paren(code, code.index("(", m.start())), ", " + ", ".join(symbols)))
     for pos, ins in sorted(edits, reverse=True):
         text = text[:pos] + ins + text[pos:]
     return text
@@ -405,7 +408,8 @@ def main(argv=None) -> int:
         todo = [(c, t) for c, t in made if c["checked"]]
         kept = [(c, t) for c, t in made if not c["checked"]]
         with ProcessPoolExecutor(max_workers=ns.jobs) as pool:
-            for cid, why in pool.map(_check, todo, chunksize=1):
+            for fut in as_completed([pool.submit(_check, item) for item in todo]):
+                cid, why = fut.result()
                 if why:
                     skipped.append({"id": cid, "reason": f"does not run as the reference: {why}"})
                     print(f"SKIP {cid}: {why.splitlines()[0][:200]}", file=sys.stderr, flush=True)
