@@ -283,6 +283,14 @@ def test_run_launcher_with_missing_local_include_and_restrict_casts():
     assert any("local_helpers.h" in w for w in res.warnings)
 
 
+def test_quoted_system_header_is_not_taken_for_a_missing_local_one():
+    text, d, path = _load("hip_symbol_stream.hip")  # #include "hip/hip_runtime.h"
+    x = _f32(300)
+    res = run_kernel(text, d, args=[x, np.zeros(300, np.float32), np.array([2, 0.5], np.float32), np.int32(300)],
+                     filename=path)
+    assert not res.warnings
+
+
 def test_missing_include_that_is_needed_is_named_in_the_compile_error():
     from xpiler.errors import CompileError
 

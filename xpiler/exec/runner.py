@@ -26,7 +26,8 @@ from xpiler.exec.build import build_executable
 from xpiler.exec.entry import candidates_from_text, choose_entry
 from xpiler.exec.launch_syntax import rewrite_launches
 from xpiler.exec.sandbox import run_limited
-from xpiler.exec.scan import FunctionInfo, drop_missing_includes, find_functions, local_includes
+from xpiler.exec.scan import (SYSTEM_INCLUDE_DIRS, FunctionInfo, drop_missing_includes, find_functions,
+                               local_includes)
 from xpiler.launch import find_launch_line, parse_launch
 from xpiler.registry import get_backend
 
@@ -130,7 +131,7 @@ def _build_source(source: str, backend, fn: FunctionInfo, kernel: bool, function
     """The user's text as the executor compiles it: missing local includes dropped, the user's `main`
     renamed (the executor has its own), an entry named like a library function renamed.
     Returns (text, the entry's name inside the build, missing includes)."""
-    text, missing = drop_missing_includes(source, filename)
+    text, missing = drop_missing_includes(source, filename, [*backend.include_dirs(), *SYSTEM_INCLUDE_DIRS])
     internal = fn.name
     if missing:
         functions = find_functions(text)  # offsets of the text without the dropped lines

@@ -182,10 +182,14 @@ def local_includes(text: str, filename: str | None) -> list:
     return [base / m.group(1) for m in _QUOTED_INCLUDE.finditer(text) if (base / m.group(1)).is_file()]
 
 
-def drop_missing_includes(text: str, filename: str | None) -> tuple[str, list[str]]:
+SYSTEM_INCLUDE_DIRS = ("/usr/include", "/usr/local/include", "/usr/local/cuda/include", "/opt/rocm/include")
+
+
+def drop_missing_includes(text: str, filename: str | None, search=SYSTEM_INCLUDE_DIRS) -> tuple[str, list[str]]:
     """Quoted includes (`#include "local.h"`) that cannot be found beside `filename` (or at all, for text
-    without a file) become empty lines, so the rest of the file still builds with the line numbers kept;
-    returns the text and the missing names (for a warning). The user's headers stay in translated output."""
+    without a file) nor in the folders `search` (`#include "hip/hip_runtime.h"` is a system header) become
+    empty lines, so the rest of the file still builds with the line numbers kept; returns the text and the
+    missing names (for a warning). The user's headers stay in translated output."""
     from pathlib import Path
 
     base = Path(filename).parent if filename and not filename.startswith("<") else None
@@ -194,6 +198,8 @@ def drop_missing_includes(text: str, filename: str | None) -> tuple[str, list[st
     def repl(m):
         inc = m.group(1)
         if base is not None and (base / inc).is_file():
+            return m.group(0)
+        if any((Path(d) / inc).is_file() for d in search):
             return m.group(0)
         missing.append(inc)
         return ""
