@@ -73,14 +73,20 @@ def discover(folder: Path) -> list[dict]:
 
 
 def _identifiers(text: str) -> set[str]:
-    return {w for w in re.findall(r"\b[A-Za-z_]\w*\b", text)
-            if "_" in w or any(c.isdigit() for c in w) or len(w) <= 2 or any(c.isupper() for c in w[1:])}
+    """The file's own names (in code, not comments) that look like names: snake_case, digits, CamelCase,
+    ALLCAPS or one letter; ordinary words stay so that reasons remain readable."""
+    from xpiler.exec.scan import blank_comments_and_strings
+
+    code = blank_comments_and_strings(text)
+    return {w for w in re.findall(r"\b[A-Za-z_]\w*\b", code)
+            if "_" in w or any(c.isdigit() for c in w) or len(w) == 1 or any(c.isupper() for c in w[1:])}
 
 
 def normalize(reason: str, source: str = "") -> str:
     """A refusal reason without its specifics: the class of problem, comparable across files."""
     r = (reason or "?").strip().splitlines()[0] if reason else "?"
     r = re.sub(r"^translation failed:\s*", "", r)
+    r = re.sub(r"\bno plan from \w+ to \w+", "no plan from SRC to DST", r)
     r = re.sub(r"\S+\.(?:cu|c|cpp|cc|hip|mlu|h|cuh)(?::\d+)*(?::)?", "FILE", r)
     r = re.sub(r"'[^']*'", "'_'", r)
     r = re.sub(r"`[^`]*`", "`_`", r)
@@ -194,6 +200,17 @@ def summarize(rows: list[dict], sources: dict[str, str]) -> tuple[str, list[tupl
     return "\n".join(lines) + "\n", top
 
 
+def _print_tables(rows, sources):
+    table, top = summarize(rows, sources)
+    print(table)
+    print("Most common refusals and unverified reasons (normalized):\n")
+    print("| # | reason | example |")
+    print("|---|---|---|")
+    for k, n, ex in top:
+        print(f"| {n} | {k.replace('|', '/')} | {ex.replace('|', '/')[:220]} |")
+    return table, top
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", nargs="?")
@@ -204,8 +221,16 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("--no-entry", action="store_true", help="do not give the manifest's entry and launch")
     ap.add_argument("--json")
+    ap.add_argument("--summarize", metavar="RESULT.json", help="print the tables of an earlier --json result")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ns = ap.parse_args(argv)
+    if ns.summarize:
+        rows = json.loads(Path(ns.summarize).read_text())["rows"]
+        sources = {}
+        if ns.folder:
+            sources = {c["id"]: Path(c["path"]).read_text(errors="replace") for c in discover(Path(ns.folder))}
+        _print_tables(rows, sources)
+        return 0
     if ns.one:
         task = json.loads(sys.stdin.read() if ns.one == "-" else Path(ns.one).read_text())
         row = run_one(task["case"], task["src"], task["dst"], task["give_entry"])
@@ -234,13 +259,7 @@ def main(argv=None) -> int:
             print(f"{tag} {row['source']}2{row['target']} {row['id']}: "
                   f"{(row['reason'] or '').splitlines()[0][:200] if row['reason'] else ''}", file=sys.stderr,
                   flush=True)
-    table, top = summarize(rows, sources)
-    print(table)
-    print("Most common refusals and unverified reasons (normalized):\n")
-    print("| # | reason | example |")
-    print("|---|---|---|")
-    for k, n, ex in top:
-        print(f"| {n} | {k.replace('|', '/')} | {ex.replace('|', '/')[:220]} |")
+    table, top = _print_tables(rows, sources)
     print(f"\n{len(tasks)} translations in {time.time() - t0:.0f} s, {ns.jobs} jobs")
     if ns.json:
         Path(ns.json).parent.mkdir(parents=True, exist_ok=True)
