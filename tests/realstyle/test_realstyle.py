@@ -539,3 +539,14 @@ def test_local_header_beside_the_file_is_used_by_the_executor_and_the_check(tmp_
     res = run_kernel(src, "c", args=[np.ones(4, np.float32), np.int32(4)], filename=path)
     assert (res.outputs[0] == 5).all()
     assert check_compile(src, path).ok
+
+
+@pytest.mark.toolchain
+def test_c_function_named_sin_passes_the_gcc_check():
+    from xpiler.backends.c.toolchain import check_compile
+
+    src = ("void sin(float* y, const float* x) {\n  for (int i = 0; i < 4; ++i) {\n    y[i] = sinf(x[i]);\n  }\n}\n")
+    res = check_compile(src, "sin.c")
+    if not res.available:
+        pytest.skip(res.log)
+    assert res.ok and "warning" not in res.log, res.log
