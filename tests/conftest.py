@@ -13,6 +13,21 @@ import pytest
 # decline (subprocesses of the CLI tests inherit it). A test that needs it off says so with a reason.
 os.environ.setdefault("XPILER_STRICT", "1")
 
+# Tests that strict mode stops because of known bugs in code owned elsewhere: strict mode is off for exactly
+# these (node id -> the bug), so the rest of the suite stays strict. Remove an entry when its bug is fixed.
+STRICT_OFF = {
+    "tests/corpus/test_translate_corpus.py::test_translation_is_verified_and_matches_reference[bang2vnni-transpose]":
+        "passes/_tensorize_vnni.py:337 (_Loop.unit): `f.coeff(self.i) != 1` turns a symbolic Z3 coefficient into "
+        "a Python bool (Z3Exception: Symbolic expressions cannot be cast to concrete Boolean values)",
+}
+
+
+@pytest.fixture(autouse=True)
+def _strict_off_for_known_bugs(request, monkeypatch):
+    if request.node.nodeid in STRICT_OFF:
+        monkeypatch.setenv("XPILER_STRICT", "0")
+    yield
+
 from xpiler.registry import available_dialects
 
 

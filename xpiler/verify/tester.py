@@ -519,6 +519,9 @@ def valid_domain(program, *, args=None, budget_bytes: int | None = None, max_run
         if fault is not None:
             dom.tried.append(f"{what}: the source faults ({_fault_text(fault)})")
             continue
+        if outs is None:
+            dom.tried.append(f"{what}: not run (no runs left)")
+            continue
         if not _writes_something(probe_args, outs):
             dom.tried.append(f"{what}: degenerate (the source writes no element of any buffer)")
             continue
