@@ -136,3 +136,28 @@ def test_translate_reports_the_tested_values(tmp_path):
     r = xpiler("translate", src, "--target", "c", "--args", "size=64", "-o", tmp_path / "bad.c")
     assert r.returncode == 6 and "NOT verified" in r.stderr and "size=64" in r.stderr
     assert not (tmp_path / "bad.c").exists()
+
+
+def test_a_pass_bug_in_strict_mode_is_an_internal_error_with_traceback(tmp_path, monkeypatch, capsys):
+    """XPILER_STRICT=1 (the suite's default): a pass that raises a plain exception stops the CLI with exit 7
+    and the traceback, instead of a rolled-back step."""
+    from xpiler import cli
+    from xpiler.pipeline import manager
+    from xpiler.pipeline.passes import Pass
+
+    class Broken(Pass):
+        name = "host"
+
+        def run(self, program, ctx):
+            raise AttributeError("planted bug")
+
+    monkeypatch.setenv("XPILER_STRICT", "1")
+    monkeypatch.setattr(manager, "_registry_pass", lambda name: Broken())
+    src = tmp_path / "k.c"
+    src.write_text(VADD)
+    assert cli.main(["c2cuda", str(src), "-o", str(tmp_path / "k.cu")]) == 7
+    err = capsys.readouterr().err
+    assert "internal error in pass host" in err and "AttributeError: planted bug" in err and "Traceback" in err
+    assert not (tmp_path / "k.cu").exists()
+    monkeypatch.setenv("XPILER_STRICT", "0")  # without strict mode the same bug is a failed step (exit 5)
+    assert cli.main(["c2cuda", str(src), "-o", str(tmp_path / "k.cu")]) == 5
