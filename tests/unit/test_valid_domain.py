@@ -155,3 +155,18 @@ def test_pass_manager_records_the_tested_values():
     out = PassManager().translate(p, "cuda", candidate_plans=[Plan("identity", ())], args={"size": 64})
     assert not out.report.verified
     assert "size=64" in out.report.reason and "faults" in out.report.reason
+
+
+def test_transcompile_tests_in_the_valid_domain_and_takes_args():
+    from xpiler import transcompile
+
+    res = transcompile(HARD, "cuda", "c")
+    assert res.verified, res.report.summary()
+    assert res.report.scalars == {"size": 8192} and not res.report.scalars_given
+    assert any(t.startswith("size=64: the source faults") for t in res.report.domain)
+    res = transcompile(HARD, "cuda", "c", args={"size": 8192})
+    assert res.verified and res.report.scalars == {"size": 8192} and res.report.scalars_given
+    res = transcompile(HARD, "cuda", "c", args={"size": 64})  # as given: the source faults, never verified
+    assert not res.verified and "size=64" in res.report.reason and "out-of-bounds" in res.report.reason
+    with pytest.raises(BadInput, match="no parameter 'sz'"):
+        transcompile(HARD, "cuda", "c", args={"sz": 8192})
