@@ -194,11 +194,11 @@ ENTRIES = {
     "vnni_dot.cpp": "dot_u8s8",
     "atomics_half.cu": "run_hist",
     "hip_symbol_stream.hip": "warp_scale_host",
-    "cpp_host.cu": "k_launch",
-    "hip_vec_alias.hip": "scale_vec4_host",
+    "cpp_host.cu": "k_launch",  # std::vector, static_cast, reinterpret_cast, auto, nullptr in host code
+    "hip_vec_alias.hip": "scale_vec4_host",  # using float4 = __attribute__((__vector_size__(16))) float;
     "runtime_api_mix.cu": "add_bias_host",
     "dynsmem.cu": "reverse_host",
-    "coop_groups.cu": "tile_sum_host",  # using float4 = __attribute__((__vector_size__(16))) float;  # std::vector, static_cast, reinterpret_cast, auto, nullptr in host code
+    "coop_groups.cu": "tile_sum_host",
 }
 
 
@@ -397,10 +397,14 @@ def test_port_maps_the_irregular_runtime_names():
     assert "atomicAdd(out, v)" in t
     prog, _ = _port("runtime_api_mix.cu")
     t = prog.text()
-    for w in ("hipMallocAsync((void**)&dx", "hipMemcpyToSymbolAsync(bias, b, 8 * sizeof(float), 0, hipMemcpyHostToDevice, s)",
-              "hipDeviceGetAttribute(&clock, hipDeviceAttributeClockRate, 0)", "hipSetDeviceFlags(hipDeviceScheduleBlockingSync)",
-              "hipHostRegister((void*)x, n * sizeof(float), hipHostRegisterDefault)", "hipStreamQuery(s) != hipSuccess",
-              "hipOccupancyMaxActiveBlocksPerMultiprocessor(&blocksPerSm, add_bias, 256, 0)", "hipDeviceSynchronize();"):
+    for w in ("hipMallocAsync((void**)&dx",
+              "hipMemcpyToSymbolAsync(bias, b, 8 * sizeof(float), 0, hipMemcpyHostToDevice, s)",
+              "hipDeviceGetAttribute(&clock, hipDeviceAttributeClockRate, 0)",
+              "hipSetDeviceFlags(hipDeviceScheduleBlockingSync)",
+              "hipHostRegister((void*)x, n * sizeof(float), hipHostRegisterDefault)",
+              "hipStreamQuery(s) != hipSuccess",
+              "hipOccupancyMaxActiveBlocksPerMultiprocessor(&blocksPerSm, add_bias, 256, 0)",
+              "hipDeviceSynchronize();"):
         assert w in t, w
 
 
