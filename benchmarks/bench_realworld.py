@@ -17,6 +17,7 @@ reference. For every file and every requested direction whose source dialect is 
 3. the output is compiled with the target's real compiler when one is installed (gcc, nvcc, hipcc; BANG has
    none).
 
+*correct and parallel*: correct outputs for cuda/hip/bang that bind a parallel axis (not one serial thread).
 A case is *translated* when transcompile returns code, *verified* when xpiler says so, *correct* when it is
 verified, matches the reference (where there is one) and the compiler (where there is one) accepts it,
 *refused* when transcompile raises TranslationFailed or BadInput; timeouts and crashes are *errors*. The table
@@ -131,6 +132,7 @@ def run_one(case: dict, src: str, dst: str, give_entry: bool = True) -> dict:
     row["verified"] = bool(res.verified)
     row["reason"] = res.report.reason or ""
     row["code_chars"] = len(res.code)
+    row["idioms"] = getattr(res.report, "idioms", {}) or {}  # bound axes etc.: a serial <<<1,1>>> output shows
     if case.get("tests") and case.get("checked", True):
         why = check_source(case, res.code, dialect=dst, entry=res.entry,
                            launch=res.launch if dst in ("bang",) or res.launch else None)
@@ -177,15 +179,25 @@ def _subprocess(task) -> dict:
 # tables
 # ---------------------------------------------------------------------------------------------------------
 
+def _parallel(rs: list[dict], target: str) -> str:
+    """Correct outputs that bind a parallel axis (cuda/hip/bang targets); '-' when the rows carry no idioms."""
+    if target not in ("cuda", "hip", "bang"):
+        return "n/a"
+    ok = [r for r in rs if r["correct"]]
+    if any("idioms" not in r for r in ok):
+        return "-"
+    return str(sum(bool(r["idioms"].get("parallel_axes")) for r in ok))
+
+
 def summarize(rows: list[dict], sources: dict[str, str]) -> tuple[str, list[tuple[str, int, str]]]:
     dirs = sorted({(r["source"], r["target"]) for r in rows})
-    lines = ["| direction | cases | translated | verified | correct | refused | errors | median s |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| direction | cases | translated | verified | correct | correct and parallel | refused | errors | median s |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for a, b in dirs:
         rs = [r for r in rows if (r["source"], r["target"]) == (a, b)]
         times = [r["seconds"] for r in rs if r.get("seconds") is not None]
         lines.append(f"| {a}2{b} | {len(rs)} | {sum(r['status'] == 'translated' for r in rs)} | "
-                     f"{sum(r['verified'] for r in rs)} | {sum(r['correct'] for r in rs)} | "
+                     f"{sum(r['verified'] for r in rs)} | {sum(r['correct'] for r in rs)} | {_parallel(rs, b)} | "
                      f"{sum(r['status'] == 'refused' for r in rs)} | {sum(r['status'] == 'error' for r in rs)} | "
                      f"{statistics.median(times):.2f} |" if times else "| - |")
     counts = collections.Counter()
