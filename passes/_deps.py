@@ -101,6 +101,7 @@ class FuncFacts:
                 counts[n.value.sym] = counts.get(n.value.sym, 0) + 1  # address taken: may change
         self.assign_counts = counts
         self.loop_vars = {n.var for n in walk(func) if isinstance(n, N.For)}
+        self.redefined = _straight_redefinitions(func, self.decls, counts)
         self.nonneg_counters = _nonneg_counters(func, self.decls, self.defines)
 
     def is_local_array(self, sym: N.Sym | None) -> bool:
@@ -109,6 +110,8 @@ class FuncFacts:
     def single(self, sym: N.Sym) -> N.Expr | None:
         """The initializer of a scalar declared once with an integer value and never reassigned."""
         d = self.decls.get(sym)
+        if sym in self.redefined and isinstance(d.type, Scalar) and d.type.dtype in _INT_DTYPES:
+            return self.redefined[sym]
         if d is None or d.init is None or self.assign_counts.get(sym, 0) or sym in self.loop_vars:
             return None
         if isinstance(d.type, Scalar) and d.type.dtype in _INT_DTYPES:
@@ -224,6 +227,38 @@ class FuncFacts:
             t = self._type_of(e.value.base)
             return t
         return None
+
+
+def _straight_redefinitions(func: N.Func, decls: dict, counts: dict) -> dict:
+    """Scalars declared and then reassigned only by the statements right after their declaration, in the
+    same statement list, before anything else reads them (`int d = SIZE / 3; d = d / 32 * 32;`): every
+    read sees the last value, which is the assignments composed (the scalar is one value, like a single
+    assignment)."""
+    out = {}
+    lists = [func.body] + [getattr(n, f) for n in walk(func) for f in ("body", "then", "orelse")
+                           if isinstance(getattr(n, f, None), tuple) and not isinstance(n, N.Func)]
+    for stmts in lists:
+        for k, s in enumerate(stmts):
+            if not isinstance(s, N.Decl) or s.init is None or not counts.get(s.sym) or decls.get(s.sym) is not s:
+                continue
+            value, j, n_assign = s.init, k + 1, 0
+            while j < len(stmts):
+                t = stmts[j]
+                if isinstance(t, N.Assign) and t.sym is s.sym:
+                    v = substitute(t.value, {s.sym: value})
+                    value = v if t.op is None else N.BinOp(t.op, value, v)
+                    n_assign += 1
+                elif isinstance(t, N.Comment) or not any(
+                        isinstance(x, N.Var) and x.sym is s.sym for x in walk(t)):
+                    if n_assign == counts[s.sym]:
+                        break
+                else:
+                    break
+                j += 1
+            if n_assign and n_assign == counts[s.sym] and not any(
+                    isinstance(x, N.AddrOf) for x in walk(stmts[k:j])):
+                out[s.sym] = value
+    return out
 
 
 def _nonneg_counters(func: N.Func, decls: dict, defines: dict) -> set:

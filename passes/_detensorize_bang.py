@@ -385,9 +385,11 @@ class _Expander:
             base, off, _ = facts.view(e)
             p = self.types.pointer(e)
             op = next((o for o in entry.operands if o.name == name), None)
-            count = _count_expr(op.count, args, entry) if op is not None and op.count else None
-            bsz = facts._base_elem_size(base) if base is not None else None
-            if base is None or p is None or count is None or bsz is None or p.elem == "void":
+            if base is None or p is None or p.elem == "void" or op is None or not op.count:
+                return False
+            count = _count_expr(op.count, {**args, "itemsize": N.Const(dtypes.itemsize(p.elem))}, entry)
+            bsz = facts._base_elem_size(base)
+            if count is None or bsz is None:
                 return False
             spans.append((base, N.BinOp("*", off, N.Const(bsz)), N.BinOp("*", count, N.Const(dtypes.itemsize(p.elem)))))
         (b1, o1, n1), (b2, o2, n2) = spans

@@ -186,9 +186,8 @@ def run(program: Program, ctx: PassContext) -> PassResult:
         if isinstance(n, N.Call) and n.name.startswith("__sync_") and n.name not in (
                 "__sync_io", "__sync_move", "__sync_compute", "__sync_io_move_compute"):
             raise PassDeclined(f"loop_recovery(bang): {n.name} couples the tasks")
-    for f in program.module.funcs():
-        if f is not kernel and any(isinstance(n, N.Builtin) and n.name in _BUILTINS for n in walk(f)):
-            raise PassDeclined(f"loop_recovery(bang): function {f.name} reads task built-ins")
+    module0, kernel = _builtins_as_params(program.module, kernel)
+    program = program.replace(module=module0)
     lay = Layout(program.launch)
     used = {n.name for n in walk(kernel) if isinstance(n, N.Builtin) and n.name in _BUILTINS}
     if not lay.union and used & {"clusterId", "coreId"}:
@@ -230,6 +229,60 @@ def run(program: Program, ctx: PassContext) -> PassResult:
     return PassResult(out, obligations=obligations,
                       notes=[f"loop_recovery(bang): {lay.tasks} tasks -> parallel loop over {t.name}; launch tasks=1"]
                       + notes)
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def _builtins_as_params(module: N.Module, kernel: N.Func) -> tuple[N.Module, N.Func]:
+    """Device functions that read task built-ins (the partition helpers of operator libraries) take them as
+    extra int parameters instead, and every call passes them: the kernel its built-ins (which the task loop
+    then replaces), a helper its own parameters. Declined when such a function is called other than as a
+    plain call of this module (its address taken, a recursion through itself)."""
+    funcs = {f.name: f for f in module.funcs() if f is not kernel and not f.is_declaration}
+    reads = {name: {n.name for n in walk(f) if isinstance(n, N.Builtin) and n.name in _BUILTINS}
+             for name, f in funcs.items()}
+    calls = {name: {n.name for n in walk(f) if isinstance(n, N.Call) and n.name in funcs} for name, f in funcs.items()}
+    changed = True
+    while changed:  # a helper calling a helper needs what the callee reads
+        changed = False
+        for name in funcs:
+            for g in calls[name]:
+                if not reads[g] <= reads[name]:
+                    reads[name] |= reads[g]
+                    changed = True
+    needy = {name: sorted(r) for name, r in reads.items() if r}
+    if not needy:
+        return module, kernel
+    for name in needy:
+        if name in calls[name]:
+            raise PassDeclined(f"loop_recovery(bang): function {name} reads task built-ins and calls itself")
+    for f in module.funcs():
+        if any(isinstance(n, N.Var) and n.sym.name in needy for n in walk(f)):
+            raise PassDeclined("loop_recovery(bang): a function that reads task built-ins is used other than by a call")
+    params = {name: {b: N.Sym(_fresh(module, b + "_")) for b in bs} for name, bs in needy.items()}
+
+    def pass_args(f: N.Func, value) -> N.Func:
+        def fix(e):
+            if isinstance(e, N.Call) and e.name in needy:
+                return dataclasses.replace(e, args=tuple(e.args) + tuple(value(b) for b in needy[e.name]))
+            return None
+
+        return map_exprs(f, fix)
+
+    new = {}
+    for f in module.funcs():
+        if f.name in needy:
+            own = params[f.name]
+            g = map_exprs(f, lambda e: N.Var(own[e.name]) if isinstance(e, N.Builtin) and e.name in own else None)
+            g = pass_args(g, lambda b: N.Var(own[b]))
+            g = dataclasses.replace(g, params=tuple(g.params) + tuple(
+                N.Param(own[b], Scalar("int32", "int")) for b in needy[f.name]))
+            new[id(f)] = g
+        elif f is kernel:
+            new[id(f)] = pass_args(f, lambda b: N.Builtin(b))
+        elif any(isinstance(n, N.Call) and n.name in needy for n in walk(f)):
+            raise PassDeclined(f"loop_recovery(bang): {f.name} calls a function that reads task built-ins")
+    items = tuple(new.get(id(i), i) for i in module.items)
+    return dataclasses.replace(module, items=items), new[id(kernel)]
 
 
 # ------------------------------------------------------------------------------------------------ barriers

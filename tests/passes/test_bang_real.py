@@ -270,8 +270,9 @@ __mlu_global__ void k(float *x, float *y) {
 """
 
 
-def test_cluster_barrier_splits_the_task_loop_and_sram_gets_a_slice_per_cluster():
-    p = Program.from_source(_BAR.replace("PRE", ""), "bang", path="k.mlu")
+@pytest.mark.parametrize("barrier", ["__sync_cluster", "__sync_all"])
+def test_cluster_barrier_splits_the_task_loop_and_sram_gets_a_slice_per_cluster(barrier):
+    p = Program.from_source(_BAR.replace("PRE", "").replace("__sync_cluster", barrier), "bang", path="k.mlu")
     q = _recover(_detensorize(p).program)
     rec = q.program
     loops = rec.entry_func.body
@@ -303,3 +304,45 @@ def test_barrier_in_a_block_launch_is_declined():
     p = Program.from_source(_BAR.replace("PRE", ""), "bang", path="k.mlu", launch="tasks=8 type=block")
     with pytest.raises(PassDeclined, match="Block"):
         _recover(_detensorize(p).program)
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+_HELPER = """// xpiler:launch tasks=8 clusters=2 cores=4 type=union2
+#include <bang.h>
+__nram__ float buf[1024];
+__mlu_func__ void part(int total, int *offset, int *count) {
+  int per = total / taskDim;
+  *count = taskId < total % taskDim ? per + 1 : per;
+  *offset = taskId * per + (taskId < total % taskDim ? taskId : total % taskDim);
+}
+__mlu_func__ int lane() { return clusterId * 4 + coreId; }
+__mlu_func__ void scale(float *p, int n) {
+  __bang_mul_scalar(p, p, (float)(lane() + 1), n);
+}
+__mlu_global__ void k(float *x, float *y, int total) {
+  int offset, count;
+  part(total, &offset, &count);
+  __memcpy(buf, x + offset, count * sizeof(float), GDRAM2NRAM);
+  scale(buf, count);
+  __memcpy(y + offset, buf, count * sizeof(float), NRAM2GDRAM);
+}
+"""
+
+
+def test_helpers_reading_task_builtins_take_them_as_parameters():
+    p = Program.from_source(_HELPER, "bang", path="k.mlu")
+    rec = _recover(_detensorize(p).program)
+    q = rec.program
+    assert not any(isinstance(n, N.Builtin) for n in walk(q.module))
+    assert [len(f.params) for f in q.module.funcs() if f.name == "lane"] == [2]  # clusterId, coreId
+    assert [len(f.params) for f in q.module.funcs() if f.name == "scale"] == [4]
+    for ob in rec.obligations:
+        assert ob.check()[0] is True, ob.name
+    x = np.arange(1000, dtype=np.float32)
+    per = [125] * 8
+    want = np.concatenate([x[i * 125:(i + 1) * 125] * (i + 1) for i in range(8)])
+    assert sum(per) == 1000
+    for prog in (p, q):
+        out = run_kernel(prog.text(), "bang", args=[x, np.zeros(1000, np.float32), np.int32(1000)],
+                         launch=prog.launch, filename="k.mlu").outputs[1]
+        np.testing.assert_allclose(out, want)
