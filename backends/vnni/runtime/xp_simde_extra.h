@@ -54,24 +54,43 @@ static inline void xp_mm512_mask_storeu_epi8(void* p, __mmask64 k, simde__m512i 
   int8_t* q = (int8_t*)p;
   XP_SIMDE_LANES(k, 64, q[i_] = r.i8[i_])
 }
-static inline float xp_mm512_reduce_add_ps(simde__m512 v) {
-  simde__m512_private r = simde__m512_to_private(v);
-  float s = 0.0f;
-  for (int i = 0; i < 16; ++i) s += r.f32[i];
-  return s;
-}
-static inline float xp_mm512_reduce_max_ps(simde__m512 v) {
-  simde__m512_private r = simde__m512_to_private(v);
-  float s = r.f32[0];
-  for (int i = 1; i < 16; ++i) s = r.f32[i] > s ? r.f32[i] : s;
-  return s;
-}
-static inline float xp_mm512_reduce_min_ps(simde__m512 v) {
-  simde__m512_private r = simde__m512_to_private(v);
-  float s = r.f32[0];
-  for (int i = 1; i < 16; ++i) s = r.f32[i] < s ? r.f32[i] : s;
-  return s;
-}
+// Horizontal float reductions in the hardware sequence that GCC's and clang's <avx512fintrin.h> emit:
+// high half op low half (256, then 128 bits), then lanes {2,3} op {0,1}, then lane 0 op lane 1. Float
+// addition is not associative, so a sequential sum would differ from the native run in the last bits.
+// max/min follow maxps/minps: `a op b` returns b when the comparison fails (NaN, equal zeros).
+#define XP_REDUCE_TREE_PS(v, OP)                                                       \
+  simde__m512_private r_ = simde__m512_to_private(v);                                 \
+  float t_[16];                                                                       \
+  for (int i_ = 0; i_ < 8; ++i_) t_[i_] = OP(r_.f32[i_ + 8], r_.f32[i_]);            \
+  for (int i_ = 0; i_ < 4; ++i_) t_[i_] = OP(t_[i_ + 4], t_[i_]);                    \
+  for (int i_ = 0; i_ < 2; ++i_) t_[i_] = OP(t_[i_], t_[i_ + 2]);                    \
+  return OP(t_[0], t_[1])
+#define XP_ADD_(a, b) ((a) + (b))
+#define XP_MAX_(a, b) ((a) > (b) ? (a) : (b))
+#define XP_MIN_(a, b) ((a) < (b) ? (a) : (b))
+static inline float xp_mm512_reduce_add_ps(simde__m512 v) { XP_REDUCE_TREE_PS(v, XP_ADD_); }
+static inline float xp_mm512_reduce_max_ps(simde__m512 v) { XP_REDUCE_TREE_PS(v, XP_MAX_); }
+static inline float xp_mm512_reduce_min_ps(simde__m512 v) { XP_REDUCE_TREE_PS(v, XP_MIN_); }
+// Fused multiply-add lane by lane with one rounding (fmaf), as the FMA units do; SIMDe falls back to
+// a * b + c (two roundings) when the build has no native FMA, which differs in the last bits.
+#define XP_FMA_PS(W, T, NAME, SA, SC)                                                  \
+  static inline T xp##NAME(T a, T b, T c) {                                           \
+    T##_private a_ = T##_to_private(a), b_ = T##_to_private(b), c_ = T##_to_private(c); \
+    for (int i_ = 0; i_ < W; ++i_) a_.f32[i_] = __builtin_fmaf(SA a_.f32[i_], b_.f32[i_], SC c_.f32[i_]); \
+    return T##_from_private(a_);                                                      \
+  }
+XP_FMA_PS(16, simde__m512, _mm512_fmadd_ps, +, +)
+XP_FMA_PS(16, simde__m512, _mm512_fmsub_ps, +, -)
+XP_FMA_PS(16, simde__m512, _mm512_fnmadd_ps, -, +)
+XP_FMA_PS(16, simde__m512, _mm512_fnmsub_ps, -, -)
+XP_FMA_PS(8, simde__m256, _mm256_fmadd_ps, +, +)
+XP_FMA_PS(8, simde__m256, _mm256_fmsub_ps, +, -)
+XP_FMA_PS(8, simde__m256, _mm256_fnmadd_ps, -, +)
+XP_FMA_PS(8, simde__m256, _mm256_fnmsub_ps, -, -)
+XP_FMA_PS(4, simde__m128, _mm_fmadd_ps, +, +)
+XP_FMA_PS(4, simde__m128, _mm_fmsub_ps, +, -)
+XP_FMA_PS(4, simde__m128, _mm_fnmadd_ps, -, +)
+XP_FMA_PS(4, simde__m128, _mm_fnmsub_ps, -, -)
 static inline int32_t xp_mm512_reduce_add_epi32(simde__m512i v) {
   simde__m512i_private r = simde__m512i_to_private(v);
   uint32_t s = 0;  // wraps like the hardware sequence
@@ -104,6 +123,30 @@ static inline simde__m512 xp_mm512_i32gather_ps(simde__m512i idx, const void* ba
 #define _mm512_maskz_loadu_epi8 xp_mm512_maskz_loadu_epi8
 #define _mm512_mask_storeu_epi8 xp_mm512_mask_storeu_epi8
 #define _mm512_reduce_add_ps xp_mm512_reduce_add_ps
+#undef _mm512_fmadd_ps
+#undef _mm512_fmsub_ps
+#undef _mm512_fnmadd_ps
+#undef _mm512_fnmsub_ps
+#undef _mm256_fmadd_ps
+#undef _mm256_fmsub_ps
+#undef _mm256_fnmadd_ps
+#undef _mm256_fnmsub_ps
+#undef _mm_fmadd_ps
+#undef _mm_fmsub_ps
+#undef _mm_fnmadd_ps
+#undef _mm_fnmsub_ps
+#define _mm512_fmadd_ps xp_mm512_fmadd_ps
+#define _mm512_fmsub_ps xp_mm512_fmsub_ps
+#define _mm512_fnmadd_ps xp_mm512_fnmadd_ps
+#define _mm512_fnmsub_ps xp_mm512_fnmsub_ps
+#define _mm256_fmadd_ps xp_mm256_fmadd_ps
+#define _mm256_fmsub_ps xp_mm256_fmsub_ps
+#define _mm256_fnmadd_ps xp_mm256_fnmadd_ps
+#define _mm256_fnmsub_ps xp_mm256_fnmsub_ps
+#define _mm_fmadd_ps xp_mm_fmadd_ps
+#define _mm_fmsub_ps xp_mm_fmsub_ps
+#define _mm_fnmadd_ps xp_mm_fnmadd_ps
+#define _mm_fnmsub_ps xp_mm_fnmsub_ps
 #define _mm512_reduce_max_ps xp_mm512_reduce_max_ps
 #define _mm512_reduce_min_ps xp_mm512_reduce_min_ps
 #define _mm512_reduce_add_epi32 xp_mm512_reduce_add_epi32
