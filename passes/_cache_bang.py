@@ -33,9 +33,9 @@ import z3
 from xpiler import dtypes
 from xpiler.ir import nodes as N
 from xpiler.ir.types import INT32, Pointer, Scalar, Scope
-from xpiler.ir.visit import Rewriter, free_syms, substitute
+from xpiler.ir.visit import Rewriter, children, free_syms, substitute
 from xpiler.ir.visit import walk as _walk1
-from xpiler.ir.z3expr import Unsupported, affine_form, prove, to_z3
+from xpiler.ir.z3expr import Unsupported, affine_form, prove, sym_var, to_z3
 from xpiler.pipeline.passes import Obligation, PassContext, PassDeclined, PassResult
 from xpiler.pipeline.program import Program
 
@@ -211,19 +211,33 @@ class Access:
     write: bool = False
     read: bool = False  # read before the iteration surely wrote it (needs the GDRAM data)
     expanded: N.Expr | None = None  # the index with the body's integer lets inlined
+    sure: bool = False  # every iteration makes this access (not only under a condition)
 
 
-def collect_accesses(body) -> list[tuple[N.Load, bool, bool]] | None:
-    """(load node, is a store target, needs the old value) for every Load in `body`, in execution order.
-    An access needs the old value when it reads an element not yet surely written by this iteration, or
-    writes it under a condition or with a compound operator."""
+def collect_accesses(body) -> list[tuple[N.Load, bool, bool, bool]] | None:
+    """(load node, is a store target, needs the old value, conditional) for every Load in `body`, in
+    execution order. An access needs the old value when it reads an element not yet surely written by this
+    iteration, or writes it under a condition or with a compound operator. It is conditional when only some
+    iterations make it: under an `if`, in a branch of `?:`, or right of `&&` / `||` (`i < n ? a[i] : 0`
+    reads a[i] only where i < n; a tile copy of every iteration's element could read past the buffer)."""
     out = []
     written: list = []  # (base, index) surely stored so far in this iteration
 
-    def expr(e):
-        for n in walk(e):
-            if isinstance(n, N.Load):
-                out.append((n, False, (n.base, n.indices) not in written))
+    def expr(e, cond):
+        if isinstance(e, N.Select):
+            expr(e.cond, cond)
+            expr(e.a, True)
+            expr(e.b, True)
+            return
+        if isinstance(e, N.BinOp) and e.op in ("&&", "||"):
+            expr(e.a, cond)
+            expr(e.b, True)
+            return
+        if isinstance(e, N.Load):
+            out.append((e, False, (e.base, e.indices) not in written, cond))
+        for c in children(e):
+            if isinstance(c, N.Expr):
+                expr(c, cond)
 
     def stmts(ss, cond):
         for s in ss:
@@ -231,16 +245,16 @@ def collect_accesses(body) -> list[tuple[N.Load, bool, bool]] | None:
                 if not isinstance(s.target, N.Load):
                     return False
                 for ix in s.target.indices:
-                    expr(ix)
-                expr(s.target.base)
-                expr(s.value)
+                    expr(ix, cond)
+                expr(s.target.base, cond)
+                expr(s.value, cond)
                 key = (s.target.base, s.target.indices)
                 exposed = (cond or s.op is not None) and key not in written
-                out.append((s.target, True, exposed))
+                out.append((s.target, True, exposed, cond))
                 if not cond and s.op is None:
                     written.append(key)
             elif isinstance(s, N.If):
-                expr(s.cond)
+                expr(s.cond, cond)
                 if stmts(s.then, True) is False or stmts(s.orelse, True) is False:
                     return False
             elif isinstance(s, N.Block):
@@ -248,9 +262,9 @@ def collect_accesses(body) -> list[tuple[N.Load, bool, bool]] | None:
                     return False
             elif isinstance(s, N.Decl):
                 if s.init is not None:
-                    expr(s.init)
+                    expr(s.init, cond)
             elif isinstance(s, N.Assign):
-                expr(s.value)
+                expr(s.value, cond)
         return True
 
     return out if stmts(body, False) is not False else None
@@ -352,7 +366,7 @@ def plan_loop(loop: N.For, roots: dict, defines: dict) -> Plan | None:
             lets[st.sym] = substitute(st.init, lets)
     per_root: dict = {}
     bad_roots = set()
-    for load, is_store, needs_old in got:
+    for load, is_store, needs_old, conditional in got:
         if not isinstance(load.base, N.Var):
             if any(isinstance(x, N.Var) and x.sym in roots for x in walk(load.base)):
                 return None  # pointer arithmetic in the base: cannot classify
@@ -366,7 +380,7 @@ def plan_loop(loop: N.For, roots: dict, defines: dict) -> Plan | None:
         if len(load.indices) != 1 or sym in changed:
             bad_roots.add(root)
             continue
-        per_root.setdefault(root, []).append((sym, load.indices[0], is_store, needs_old))
+        per_root.setdefault(root, []).append((sym, load.indices[0], is_store, needs_old, conditional))
     staged: dict = {}
     elems: dict = {}
     for root, accs in per_root.items():
@@ -374,7 +388,7 @@ def plan_loop(loop: N.For, roots: dict, defines: dict) -> Plan | None:
             continue
         pairs = {}
         ok = True
-        for sym, idx, is_store, needs_old in accs:
+        for sym, idx, is_store, needs_old, conditional in accs:
             key = None
             for (s2, i2) in pairs:
                 if s2 is sym and i2 == idx:
@@ -385,6 +399,7 @@ def plan_loop(loop: N.For, roots: dict, defines: dict) -> Plan | None:
             a = pairs[key]
             a.write |= is_store
             a.read |= needs_old
+            a.sure |= not conditional
         written = any(a.write for a in pairs.values())
         if written and len(pairs) != 1:
             continue
@@ -396,6 +411,9 @@ def plan_loop(loop: N.For, roots: dict, defines: dict) -> Plan | None:
                 ok = False
                 break
             if sym in bases:  # one base read at two offsets: leave it in GDRAM
+                ok = False
+                break
+            if not a.sure:  # a tile would copy elements that some iterations do not touch (maybe past the end)
                 ok = False
                 break
             bases[sym] = a
@@ -535,6 +553,43 @@ def _cover_obligation(plan: Plan, facts: dict, defines: dict) -> Obligation:
 
 
 # ---------------------------------------------------------------------------------------------- driver
+def _tighten(func: N.Func, defines: dict) -> tuple[N.Func, list[Obligation]]:
+    """Innermost loops whose body is one bounds guard (`if (i < n)`, recovered SIMT threads of a block that
+    n does not fill) visit only the iterations the guard admits, so their accesses happen on every
+    iteration and can be staged. Each rewrite carries a Z3 proof that it runs the same iterations."""
+    from ._simplify import guards_to_bounds
+
+    repl, obs = {}, []
+    for lp in _innermost(func.body):
+        got = guards_to_bounds(lp)
+        if got is not None:
+            repl[id(lp)] = [got[0]]
+            obs.append(_tighten_obligation(lp, *got, defines))
+    if not repl:
+        return func, []
+    return dataclasses.replace(func, body=tuple(swap_loops(func.body, repl))), obs
+
+
+def _tighten_obligation(old: N.For, new: N.For, residual: N.Expr | None, defines: dict) -> Obligation:
+    def check():
+        try:
+            v = sym_var(old.var)
+            lets = {}
+            for st in old.body[:-1]:
+                lets[st.sym] = substitute(st.init, lets)
+            guard = to_z3(substitute(old.body[-1].cond, lets), None, defines)
+            was = z3.And(to_z3(old.start, None, defines) <= v, v < to_z3(old.stop, None, defines), guard)
+            now = z3.And(to_z3(new.start, None, defines) <= v, v < to_z3(new.stop, None, defines))
+            if residual is not None:
+                now = z3.And(now, to_z3(substitute(residual, lets), None, defines))
+            ok, model = prove(was == now)
+            return (True, "the guard's iterations are the new range") if ok else (False, f"differ at {model}")
+        except Unsupported as ex:
+            return None, str(ex)
+
+    return Obligation(f"cache: guard of loop {old.var.name} as its bounds", check)
+
+
 def _innermost(body) -> list[N.For]:
     return [n for n in walk(body) if isinstance(n, N.For) and not any(isinstance(m, (N.For, N.CFor, N.While,
                                                                                      N.DoWhile))
@@ -559,6 +614,8 @@ def run(program: Program, ctx: PassContext) -> PassResult:
     obligations, notes = [], []
     for func in [f for f in module.funcs() if f.kind is N.FuncKind.KERNEL and not f.is_declaration]:
         roots = pointer_roots(func, module)
+        func0, (func, tightened) = func, _tighten(func, defines)
+        obligations += tightened
         plans = [p for p in (plan_loop(lp, roots, defines) for lp in _innermost(func.body)) if p is not None]
         if not plans:
             continue
@@ -601,7 +658,7 @@ def run(program: Program, ctx: PassContext) -> PassResult:
         body = swap_loops(func.body, replace)
         allocs = tuple(N.Alloc(b, t, (N.Const(sizes[b]),), Scope.NRAM) for bufs in pool.values() for b, t in bufs)
         new = dataclasses.replace(func, body=allocs + tuple(body))
-        module = replace_func(module, func, new)
+        module = replace_func(module, func0, new)
     if not notes:
         raise PassDeclined("cache (bang): no innermost loop streams GDRAM data contiguously")
     return PassResult(program.replace(module=module), obligations=obligations, notes=notes)

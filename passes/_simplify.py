@@ -200,3 +200,100 @@ def contract_guarded_grids(module: N.Module) -> tuple[N.Module, int]:
             it = dataclasses.replace(it, body=stmts(it.body, single_defs(it), assigned))
         items.append(it)
     return dataclasses.replace(module, items=tuple(items)), done
+
+
+# ----------------------------------------------------------------------------------------------------------
+# guards as loop bounds
+
+def _bound_of(cond: N.Expr, var: N.Sym, lets: dict) -> tuple[str, N.Expr] | None:
+    """("stop", X) for a condition that holds exactly when var < X, ("start", X) for var >= X; X free of
+    var. The condition compares an expression of slope 1 in var (after inlining `lets`) with one free of it."""
+    from xpiler.analysis.symbolic import normalize
+    from xpiler.ir.visit import free_syms, substitute
+
+    if not (isinstance(cond, N.BinOp) and cond.op in ("<", "<=", ">", ">=")):
+        return None
+    a, b = substitute(cond.a, lets), substitute(cond.b, lets)
+    op = cond.op
+    if var in free_syms(b) and var not in free_syms(a):
+        a, b, op = b, a, {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+    if var in free_syms(b) or var not in free_syms(a):
+        return None
+    c = normalize(substitute(a, {var: N.Const(0)}))
+    slope = normalize(N.BinOp("-", a, substitute(a, {var: N.Const(0)})))
+    if c is None or slope is None or slope != N.Var(var):
+        return None
+    # var + c OP b  <=>  var OP b - c
+    x = N.BinOp("-", b, c)
+    if op in ("<=", ">"):
+        x = N.BinOp("+", x, N.Const(1))
+    x = normalize(x) or x
+    return ("stop", x) if op in ("<", "<=") else ("start", x)
+
+
+def guards_to_bounds(loop: N.For) -> tuple[N.For, N.Expr | None] | None:
+    """`for v in [lo, hi) { int i = f(v); ...; if (i < X) S }` -> `for v in [lo, min(hi, X - c)) {...; S}`
+    when the body is pure integer lets and one `if` without `else` whose condition (a comparison, or a
+    conjunction of comparisons) bounds v, with i = v + c after the lets: the iterations the guard skips do
+    nothing, so the loop need not visit them. Returns (the loop, the part of the condition that stays a
+    guard or None), or None when the loop has no such guard."""
+    from xpiler.ir.visit import free_syms
+
+    if not isinstance(loop, N.For) or not loop.body or not _is_const(loop.step, 1):
+        return None
+    *lets_st, last = loop.body
+    if not isinstance(last, N.If) or last.orelse:
+        return None
+    lets: dict = {}
+    assigned = {n.sym for n in walk(loop.body) if isinstance(n, N.Assign)}
+    for st in lets_st:
+        if not (isinstance(st, N.Decl) and st.init is not None and st.sym not in assigned
+                and getattr(st.type, "dtype", "").startswith(("int", "uint"))
+                and not any(isinstance(n, (N.Call, N.Load, N.OpaqueExpr)) for n in walk(st.init))):
+            return None
+        lets[st.sym] = _subst_lets(st.init, lets)
+    conj, todo = [], [last.cond]
+    while todo:
+        c = todo.pop()
+        if isinstance(c, N.BinOp) and c.op == "&&":
+            todo += [c.b, c.a]
+        else:
+            conj.append(c)
+    start, stop, rest = loop.start, loop.stop, []
+    changed = False
+    for c in conj:
+        got = _bound_of(c, loop.var, lets)
+        if got is None or free_syms(got[1]) & (assigned | set(lets)):
+            rest.append(c)
+            continue
+        changed = True
+        side, x = got
+        if side == "stop":
+            stop = _min_expr(stop, x)
+        else:
+            start = _max_expr(start, x)
+    if not changed:
+        return None
+    body, cond = tuple(lets_st), None
+    if rest:
+        cond = rest[0]
+        for c in rest[1:]:
+            cond = N.BinOp("&&", cond, c)
+        body += (dataclasses.replace(last, cond=cond),)
+    else:
+        body += tuple(last.then)
+    return dataclasses.replace(loop, start=start, stop=stop, body=body), cond
+
+
+def _subst_lets(e, lets):
+    from xpiler.ir.visit import substitute
+
+    return substitute(e, lets)
+
+
+def _min_expr(a: N.Expr, b: N.Expr) -> N.Expr:
+    return N.Select(N.BinOp("<", a, b), a, b)
+
+
+def _max_expr(a: N.Expr, b: N.Expr) -> N.Expr:
+    return N.Select(N.BinOp(">", a, b), a, b)

@@ -306,7 +306,8 @@ def cmd_verify(ns: argparse.Namespace) -> int:
             raise BadInput(f"{prog.entry} is a bare kernel without a '// xpiler:launch' line; give --launch", file=path)
         progs.append(prog)
     dom = tester.valid_domain(progs[0], args=tester.parse_args_text(ns.args) if ns.args else None)
-    tested = ", ".join(f"{k}={v}" for k, v in dom.scalars.items())
+    tested = "; ".join(", ".join(f"{k}={v}" for k, v in sc.items()) for sc in [dom.scalars] + [m for m, _ in dom.more]
+                       if sc)
     if not dom.ok:
         if ns.json:
             print(json.dumps({"equivalent": False, "verified": False, "error": dom.reason, "scalars": {},
@@ -314,12 +315,12 @@ def cmd_verify(ns: argparse.Namespace) -> int:
         else:
             print(f"{ns.file_a} vs {ns.file_b}: NOT verified: {dom.reason}", file=sys.stderr)
         return NOT_VERIFIED
-    tests = tester.make_tests(dom.specs, seed=ns.seed, n=ns.tests)
+    tests = dom.tests(seed=ns.seed, n=ns.tests)
     v = tester.differential(progs[0], progs[1], tests)
     if ns.json:
         print(json.dumps({"equivalent": bool(v.ok), "verified": bool(v.ok), "error": getattr(v, "error", None),
                           "first_divergence": getattr(v, "first_divergence", None), "scalars": dom.scalars,
-                          "scalars_given": dom.given, "tried": dom.tried,
+                          "scalars_more": [m for m, _ in dom.more], "scalars_given": dom.given, "tried": dom.tried,
                           "checks": list(getattr(v, "checks", []))}, indent=2, default=str))
     else:
         from xpiler.pipeline.manager import _verdict_text

@@ -63,8 +63,55 @@ def test_hard_coded_device_extent_finds_the_size_the_source_accepts():
 
 def test_plain_size_parameter_keeps_the_default():
     dom = valid_domain(_prog(PLAIN))
-    assert dom.ok and dom.scalars == {"n": 64} and dom.runs == 1
+    assert dom.ok and dom.scalars == {"n": 64} and dom.runs == 2
     assert dom.specs[0].shape == (64,)
+    # and a second, large binding for the final check: several tiles of any chunking, and a tail
+    [(scalars, specs)] = dom.more
+    assert scalars == {"n": tester.LARGE_EXTENT} and specs[0].shape == (tester.LARGE_EXTENT,)
+    assert len(dom.tests(seed=3)) == 3
+
+
+POOL = """
+void pool(const float* in, float* out, int channels, int input_H, int kernel_size, int stride) {
+  int output_H = (input_H - kernel_size) / stride + 1;
+  for (int c = 0; c < channels; c++)
+    for (int i = 0; i < output_H; i++)
+      for (int j = 0; j < output_H; j++) {
+        float m = -1e30f;
+        for (int a = 0; a < kernel_size; a++)
+          for (int b = 0; b < kernel_size; b++) {
+            float v = in[c * input_H * input_H + (i * stride + a) * input_H + j * stride + b];
+            m = v > m ? v : m;
+          }
+        out[c * output_H * output_H + i * output_H + j] = m;
+      }
+}
+"""
+
+
+def test_first_binding_gives_each_parameter_its_own_value():
+    # a test where channels == input_H == kernel_size == stride cannot tell one from another, and a window
+    # as large as the input leaves one output element: extents get distinct values, windows and steps small
+    p = _prog(POOL)
+    assert tester.scalar_steps(p) == {4, 5}
+    dom = valid_domain(p)
+    assert dom.ok and dom.scalars == {"channels": 64, "input_H": 48, "kernel_size": 3, "stride": 2}
+    assert dom.specs[1].shape == (64 * 23 * 23,)
+    [(more, _specs)] = dom.more  # extents 37 larger, windows kept
+    assert more == {"channels": 101, "input_H": 85, "kernel_size": 3, "stride": 2}
+    gemm = _prog("void g(const float* a, const float* b, float* c, int m, int n, int k) {\n"
+                 " for (int i = 0; i < m; ++i) for (int j = 0; j < n; ++j) { float s = 0;\n"
+                 "  for (int q = 0; q < k; ++q) s += a[i * k + q] * b[q * n + j]; c[i * n + j] = s; } }\n")
+    dom = valid_domain(gemm)
+    assert dom.ok and len(set(dom.scalars.values())) == 3
+
+
+def test_results_that_depend_on_unwritten_device_memory_are_no_valid_test():
+    # at size=8192 the kernel writes every element the host copies back; at larger sizes the copy-back
+    # returns device memory nobody wrote (zeros in the emulator, garbage on a GPU): not a valid test
+    dom = valid_domain(_prog(HARD, "cuda"))
+    assert dom.ok and dom.scalars == {"size": 8192} and dom.more == []
+    assert any("memory it never wrote" in t for t in dom.tried)
 
 
 def test_degenerate_bindings_are_not_evidence():
@@ -84,7 +131,7 @@ def test_degenerate_bindings_are_not_evidence():
 def test_user_values_are_used_as_given():
     p = _prog(HARD, "cuda")
     dom = valid_domain(p, args={"size": 8192})
-    assert dom.ok and dom.scalars == {"size": 8192} and dom.given == {"size": 8192} and dom.runs == 1
+    assert dom.ok and dom.scalars == {"size": 8192} and dom.given == {"size": 8192} and dom.runs == 2  # and one fill
     dom = valid_domain(p, args={"size": 64})  # faults: not searched further
     assert not dom.ok and "size=64" in dom.reason and "out-of-bounds" in dom.reason
     assert len(dom.tried) == 1

@@ -104,10 +104,10 @@ class PassManager:
         report = Report(source=source, target=target, entry=program.entry)
         ctx = PassContext(source=source, target=target, knobs=dict(knobs or {}), seed=seed)
 
-        specs, tests, test_error = None, None, ""
+        specs, tests, test_error, more = None, None, "", []
         if verify:
             t0 = time.monotonic()
-            specs, tests, test_error = self._tests(program, seed, report, given)
+            specs, tests, test_error, more = self._tests(program, seed, report, given)
             report.timings["tests"] = time.monotonic() - t0
 
         candidate_plans = candidate_plans if candidate_plans is not None else plans(source, target)
@@ -136,7 +136,7 @@ class PassManager:
         report.idioms = idioms(final.module)
         if verify:
             t0 = time.monotonic()
-            self._final_check(program, final, seed, specs, tests, test_error, report)
+            self._final_check(program, final, seed, specs, tests, test_error, report, more)
             report.timings["verify"] = time.monotonic() - t0
         else:
             report.reason = "verification was not requested"
@@ -145,6 +145,10 @@ class PassManager:
 
     # ------------------------------------------------------------------------------------------
     def _tests(self, program: Program, seed: int, report: Report, given: Mapping[str, Any] | None = None):
+        """(specs, tests, error, further bindings): the tests every step is checked on, at the first valid
+        binding of the source's scalars; the further valid bindings [(scalars, specs)] are for the final
+        check."""
+        more: list = []
         try:
             if hasattr(self.tester, "valid_domain"):  # the source's valid domain: scalars for which it runs
                 dom = self.tester.valid_domain(program, args=given or None)
@@ -152,18 +156,20 @@ class PassManager:
                 report.scalars_given = bool(dom.given)
                 report.domain = list(dom.tried)
                 if dom.specs is None:
-                    return None, None, dom.reason
+                    return None, None, dom.reason, more
                 specs = dom.specs
+                more = list(getattr(dom, "more", []))
+                report.scalars_more = [dict(sc) for sc, _sp in more]
             else:
                 specs = self.tester.infer_args(program)
             tests = self.tester.make_tests(specs, seed=seed)
             report.tests = [self.tester.describe(specs)] if hasattr(self.tester, "describe") else []
-            return specs, tests, ""
+            return specs, tests, "", more
         except XpilerError as e:
-            return None, None, f"could not generate tests: {e}"
+            return None, None, f"could not generate tests: {e}", more
         except Exception as e:  # the Tester must never crash a translation; it reports
             self._internal("the Tester (test generation)", e)
-            return None, None, f"could not generate tests ({type(e).__name__}: {e})"
+            return None, None, f"could not generate tests ({type(e).__name__}: {e})", more
 
     def _differential(self, a: Program, b: Program, tests):
         return self.tester.differential(a, b, tests)
@@ -260,13 +266,16 @@ class PassManager:
             return _Failed(f"{type(e).__name__}: {str(e)[:300]}")
 
     def _final_check(self, source: Program, final: Program, seed: int, specs, tests, test_error: str,
-                     report: Report):
+                     report: Report, more=()):
+        """Fresh inputs (another seed) at the binding the steps were checked on, and one test at each further
+        valid binding of the source's scalars (other sizes: tails, several tiles); verified only if all agree."""
         if tests is None:
             report.final_checks.append(CheckResult("final differential test", None, test_error))
             report.reason = test_error or "no tests"
             return
         try:  # the arguments' shapes and ranges were inferred once; fresh values from another seed
             fresh = self.tester.make_tests(specs, seed=seed + 1_000_003)
+            others = [(sc, self.tester.make_tests(sp, seed=seed + 2_000_003, n=1)) for sc, sp in more]
         except Exception as e:
             self._internal("the Tester (fresh tests)", e)
             report.final_checks.append(CheckResult("final differential test", None, f"could not generate: {e}"))
@@ -279,6 +288,17 @@ class PassManager:
         report.verified = bool(v.ok)
         if not v.ok:
             report.reason = "the final differential test failed: " + _verdict_text(v)
+            return
+        for scalars, tests2 in others:
+            t0 = time.monotonic()
+            at = ", ".join(f"{k}={x}" for k, x in scalars.items())
+            v = self._safe_differential(source, final, tests2, where="the Tester (final differential test)")
+            report.final_checks.append(CheckResult(f"final differential test at {at}", v.ok, _verdict_text(v),
+                                                   time.monotonic() - t0))
+            if not v.ok:
+                report.verified = False
+                report.reason = f"the final differential test at {at} failed: " + _verdict_text(v)
+                return
 
 
 @dataclass

@@ -37,6 +37,7 @@ class Report:
     launch: str | None = None
     tests: list[str] = field(default_factory=list)  # what the generated tests were
     scalars: dict[str, Any] = field(default_factory=dict)  # integer scalar arguments the tests used, by name
+    scalars_more: list[dict[str, Any]] = field(default_factory=list)  # further bindings the final check tested
     scalars_given: bool = False  # the user gave them (args=, --args), else the valid-domain search chose them
     domain: list[str] = field(default_factory=list)  # the bindings the valid-domain search tried, and why not
     idioms: dict[str, Any] = field(default_factory=dict)
@@ -52,6 +53,7 @@ class Report:
             lines.append(f"plan: {self.plan}")
         if self.scalars:
             lines.append("tested with " + ", ".join(f"{k}={v}" for k, v in self.scalars.items())
+                         + "".join("; " + ", ".join(f"{k}={v}" for k, v in m.items()) for m in self.scalars_more)
                          + (" (given)" if self.scalars_given else " (found in the source's valid domain)"))
         for s in self.steps:
             extra = f" - {s.reason}" if s.reason else ""

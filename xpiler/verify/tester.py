@@ -232,7 +232,11 @@ MEMORY_BUDGET_BYTES = 256 << 20
 # size, one that is not a multiple of any block size (tails), and a small one for shapes of many dimensions
 # (B * NH * T * T) that would not fit the memory budget otherwise.
 DEFAULT_SCALAR_CANDIDATES = (64, 100, 37, 16)
+FIRST_EXTENTS = (64, 48, 40, 56, 72, 24, 80, 32)  # distinct extents of the first binding, in parameter order
+FIRST_STEPS = (3, 2, 5, 4, 6, 7)  # and of the parameters that act as steps or windows
+LARGE_EXTENT = 5 * 65536 + 37  # the second binding of a one-extent source: two 8192-element tiles per task of 16 and a tail
 MAX_DOMAIN_RUNS = 6  # runs of the source the search may spend, in all
+SECOND_BINDING_RUNS = 3  # and besides, for the further bindings the final check tests
 _CMP_OPS = ("<", "<=", ">", ">=", "==", "!=")
 
 
@@ -249,6 +253,14 @@ class Domain:
     tried: list[str] = field(default_factory=list)
     reason: str = ""
     runs: int = 0
+    more: list[tuple[dict[str, Any], list[ArgSpec]]] = field(default_factory=list)  # further valid bindings
+
+    def tests(self, seed: int = 0, n: int = 2, n_more: int = 1) -> list[list[Any]]:
+        """`n` tests at the first binding, `n_more` at each further one."""
+        out = make_tests(self.specs, seed=seed, n=n)
+        for k, (_scalars, specs) in enumerate(self.more):
+            out += make_tests(specs, seed=seed + 7919 * (k + 1), n=n_more)
+        return out
 
     @property
     def ok(self) -> bool:
@@ -301,23 +313,16 @@ def _const_value(e, defines) -> int | None:
         return None
 
 
-def scalar_candidates(program) -> dict[int, list[int]]:
-    """Candidate values per integer scalar parameter (by index), in the order to try them: 64 (what the
-    extent analysis assumes by default), constants compared with an expression that depends on the
-    parameter (c, c+1, c-1: `if (n != 4096) return;`), the other constants of the program's guards, loop
-    bounds and #defines (c, c+1: a kernel often hard-codes its extent in device code, `if (i < 8192)`,
-    while the host copies `size` elements), then 100, 37 (not a multiple of a block size: tails) and 16.
-    Values below 1 are left out (a size of zero tests nothing)."""
+def _param_dependence(program):
+    """(integer scalar parameters, depends): `depends(e)` is the set of parameter indices that the value of
+    expression `e` depends on, through declarations, assignments and the arguments passed to kernels and
+    functions of the module."""
     from xpiler.ir import nodes as N
     from xpiler.ir.visit import walk
 
     module = program.module
-    defines = module.defines()
     params = int_scalar_params(program)
-    if not params:
-        return {}
     entry = program.entry_func
-    # which symbols depend on which parameter: assignments, and arguments passed to kernels and functions
     deps: dict[Any, set[int]] = {}
     for i, _n in params:
         deps.setdefault(entry.params[i].sym, set()).add(i)
@@ -349,6 +354,54 @@ def scalar_candidates(program) -> dict[int, list[int]]:
                 changed = True
         if not changed:
             break
+    return params, depends
+
+
+def scalar_steps(program) -> set[int]:
+    """Integer parameters that act as a step or a window rather than an extent: they divide, or are
+    subtracted from, an expression of another parameter (`(input_H - kernel_size) / stride + 1`). Tests give
+    them small values (an extent of 64 with a window of 64 leaves one output element)."""
+    from xpiler.ir import nodes as N
+    from xpiler.ir.visit import walk
+
+    params, depends = _param_dependence(program)
+    if len(params) < 2:
+        return set()
+    out: set[int] = set()
+    for n in walk(program.module):
+        if isinstance(n, N.BinOp) and n.op in ("/", "%", "-"):
+            a, b = depends(n.a), depends(n.b)
+            if a and b and not (a & b):
+                out |= b
+    return out
+
+
+def first_binding(program, cands: dict[int, list[int]]) -> dict[int, int]:
+    """The binding tried first: distinct values per parameter so that a test cannot confuse one size with
+    another (m=64, n=48, k=40 for a GEMM; a pooling's window and stride small: 3 and 2). Empty with fewer
+    than two parameters to search (their first candidate is tried as it is)."""
+    if len(cands) < 2:
+        return {}
+    steps = scalar_steps(program)
+    ext, stp = iter(FIRST_EXTENTS), iter(FIRST_STEPS)
+    return {i: next(stp, 1 + len(cands) + i) if i in steps else next(ext, 64 + 8 * i) for i in sorted(cands)}
+
+
+def scalar_candidates(program) -> dict[int, list[int]]:
+    """Candidate values per integer scalar parameter (by index), in the order to try them: 64 (what the
+    extent analysis assumes by default), constants compared with an expression that depends on the
+    parameter (c, c+1, c-1: `if (n != 4096) return;`), the other constants of the program's guards, loop
+    bounds and #defines (c, c+1: a kernel often hard-codes its extent in device code, `if (i < 8192)`,
+    while the host copies `size` elements), then 100, 37 (not a multiple of a block size: tails) and 16.
+    Values below 1 are left out (a size of zero tests nothing)."""
+    from xpiler.ir import nodes as N
+    from xpiler.ir.visit import walk
+
+    module = program.module
+    defines = module.defines()
+    params, depends = _param_dependence(program)
+    if not params:
+        return {}
 
     direct: dict[int, list[int]] = {i: [] for i, _ in params}
     other: list[int] = []
@@ -442,13 +495,18 @@ def parse_args_text(text: str) -> dict[str, Any]:
     return out
 
 
-def _bindings(fixed: dict[int, Any], cands: dict[int, list[int]]):
-    """Bindings of every searched parameter, in order: rank r gives every parameter its r-th candidate."""
+def _bindings(fixed: dict[int, Any], cands: dict[int, list[int]], first: dict[int, int] | None = None):
+    """Bindings of every searched parameter, in order: `first` when given, then rank r gives every parameter
+    its r-th candidate."""
     free = [i for i in cands if i not in fixed]
     if not free:
         yield dict(fixed)
         return
     seen = set()
+    if first:
+        b = {**fixed, **{i: v for i, v in first.items() if i in free}}
+        seen.add(tuple(sorted(b.items())))
+        yield b
     for r in range(max(len(cands[i]) for i in free)):
         b = dict(fixed)
         for i in free:
@@ -457,6 +515,21 @@ def _bindings(fixed: dict[int, Any], cands: dict[int, list[int]]):
         if key not in seen:
             seen.add(key)
             yield b
+
+
+def _second_bindings(program, primary: dict[int, Any], free: list[int]) -> list[dict[int, Any]]:
+    """Bindings to test besides the first valid one, most telling first: a one-extent source once large
+    (LARGE_EXTENT: several tiles of any chunking a target may use, and a tail), any source with its
+    extents 37 larger (not multiples of the first values, so tails that the first binding filled exactly)."""
+    steps = scalar_steps(program)
+    ext = [i for i in free if i not in steps and isinstance(primary.get(i), int)]
+    if not ext:
+        return []
+    out = []
+    if len(ext) == 1 and primary[ext[0]] < LARGE_EXTENT:
+        out.append({**primary, ext[0]: LARGE_EXTENT})
+    out.append({**primary, **{i: primary[i] + 37 for i in ext}})
+    return out
 
 
 def _writes_something(args, outputs) -> bool:
@@ -497,40 +570,90 @@ def valid_domain(program, *, args=None, budget_bytes: int | None = None, max_run
     def label(b: dict) -> str:
         return ", ".join(f"{names[i]}={v}" for i, v in sorted(b.items())) or "the fixed shapes"
 
-    for k, b in enumerate(_bindings(fixed_int, cands)):
+    for k, b in enumerate(_bindings(fixed_int, cands, first_binding(program, cands))):
         if dom.runs >= max_runs or k >= 2 * max_runs:  # each binding costs an analysis, each run a run
             dom.tried.append(f"stopped after {dom.runs} runs of the source")
             break
         what = label(b)
-        specs = infer_args(program, scalars=b, probe=False, timeout=timeout)
-        specs = [_with_value(sp, fixed_float[i]) if i in fixed_float else sp for i, sp in enumerate(specs)]
-        need = spec_bytes(specs)
-        if need > budget:
-            dom.tried.append(f"{what}: buffers need {need / (1 << 20):.0f} MiB, over the test memory budget "
-                             f"of {budget / (1 << 20):.0f} MiB")
-            continue
-        # the first binding may grow unbounded buffers as far as infer_args' probe does; later ones share the rest
         allowance = 12 if dom.runs == 0 else max_runs - dom.runs
-        specs, probe_args, outs, fault, runs = _probe_run(program, specs, timeout, max_runs=allowance)
-        dom.runs += runs
-        if spec_bytes(specs) > budget:
-            dom.tried.append(f"{what}: buffers grown by probing exceed the test memory budget")
-            continue
-        if fault is not None:
-            dom.tried.append(f"{what}: the source faults ({_fault_text(fault)})")
-            continue
-        if outs is None:
-            dom.tried.append(f"{what}: not run (no runs left)")
-            continue
-        if not _writes_something(probe_args, outs):
-            dom.tried.append(f"{what}: degenerate (the source writes no element of any buffer)")
+        specs, why = _try_binding(program, b, fixed_float, budget, timeout, allowance, dom)
+        dom.tried.append(f"{what}: {why}")
+        if specs is None:
             continue
         dom.specs = specs
         dom.scalars = {names[i]: v for i, v in sorted({**b, **fixed_float}.items())}
-        dom.tried.append(f"{what}: runs cleanly")
+        for b2 in _second_bindings(program, b, [i for i in cands if i not in fixed]):
+            if dom.runs >= max_runs + SECOND_BINDING_RUNS:
+                break
+            specs2, why2 = _try_binding(program, b2, fixed_float, budget, min(timeout, 20.0),
+                                        max_runs + SECOND_BINDING_RUNS - dom.runs, dom)
+            dom.tried.append(f"{label(b2)}: {why2}")
+            if specs2 is not None:
+                dom.more.append(({names[i]: v for i, v in sorted({**b2, **fixed_float}.items())}, specs2))
+                break
         return dom
     dom.reason = ("no valid, non-degenerate input found for the source (tried: " + "; ".join(dom.tried) + ")")
     return dom
+
+
+def _try_binding(program, b: dict, fixed_float: dict, budget: int, timeout: float, allowance: int,
+                 dom: Domain) -> tuple[list[ArgSpec] | None, str]:
+    """(specs, "runs cleanly") when the source runs at binding `b` within the budget and writes something;
+    (None, why not) otherwise. Counts the runs in `dom.runs`."""
+    try:
+        specs = infer_args(program, scalars=b, probe=False, timeout=timeout)
+    except XpilerError as e:
+        return None, f"no buffer sizes ({str(e).splitlines()[0][:160]})"
+    specs = [_with_value(sp, fixed_float[i]) if i in fixed_float else sp for i, sp in enumerate(specs)]
+    need = spec_bytes(specs)
+    if need > budget:
+        return None, (f"buffers need {need / (1 << 20):.0f} MiB, over the test memory budget "
+                      f"of {budget / (1 << 20):.0f} MiB")
+    if allowance <= 0:
+        return None, "not run (no runs left)"
+    specs, probe_args, outs, fault, runs = _probe_run(program, specs, timeout, max_runs=allowance)
+    dom.runs += runs
+    if spec_bytes(specs) > budget:
+        return None, "buffers grown by probing exceed the test memory budget"
+    if fault is not None:
+        return None, f"the source faults ({_fault_text(fault)})"
+    if outs is None:
+        return None, "not run (no runs left)"
+    if not _writes_something(probe_args, outs):
+        return None, "degenerate (the source writes no element of any buffer)"
+    if program.dialect not in _HOST_ONLY_DIALECTS:
+        dom.runs += 1
+        try:
+            other = _run_with_fill(program, probe_args, timeout)
+        except XpilerError as e:
+            return None, f"the source faults when fresh allocations are not zero ({_fault_text(e)})"
+        if any(_differs(a, b) for a, b in zip(outs, other)):
+            return None, ("the source's results depend on memory it never wrote (they change with the contents "
+                          "of fresh device allocations)")
+    return specs, "runs cleanly"
+
+
+_HOST_ONLY_DIALECTS = ("c", "vnni")  # no device allocator: nothing the program reads is left unwritten
+ALLOC_FILL = 0xA5  # what fresh device allocations hold in the second run of a binding
+
+
+def _run_with_fill(program, args, timeout: float):
+    old = os.environ.get("XPILER_ALLOC_FILL")
+    os.environ["XPILER_ALLOC_FILL"] = str(ALLOC_FILL)
+    try:
+        return _run(program, args, timeout)
+    finally:
+        if old is None:
+            os.environ.pop("XPILER_ALLOC_FILL", None)
+        else:
+            os.environ["XPILER_ALLOC_FILL"] = old
+
+
+def _differs(a, b) -> bool:
+    if a is None or b is None:
+        return False
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
 
 
 def _with_value(spec: ArgSpec, value) -> ArgSpec:

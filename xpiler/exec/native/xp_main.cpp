@@ -12,6 +12,7 @@
 #include "xp_rt.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -130,6 +131,13 @@ extern "C" void* xp_gmem_alloc_space(size_t bytes, const char* label, int space)
   char* rw_end = base + kPage + rw;
   char* user = rw_end - body;
   std::memset(user + bytes, kCanary, body - bytes);
+  // Fresh device and host allocations hold zeros (mmap); XPILER_ALLOC_FILL=<byte> fills them instead, so
+  // that the Tester can tell a program whose results depend on memory it never wrote (real allocators
+  // return whatever was there) from one that writes everything it reads back.
+  if (space != XP_SPACE_ARG) {
+    static const char* fill = getenv("XPILER_ALLOC_FILL");
+    if (fill && *fill) std::memset(user, static_cast<int>(strtol(fill, nullptr, 0)) & 0xff, bytes);
+  }
   Lock l;
   if (!g_regions) g_regions = new std::vector<Region>();
   g_regions->push_back(Region{base, len, user, bytes, rw_end, label ? label : "buffer", space, true, false});
