@@ -37,6 +37,7 @@ from typing import Any
 import z3
 from xpiler.passes._simt_predicate import Predicator
 from xpiler.passes._simt_util import (
+    activemask_as_full,
     host_launches,
     inline_device_functions,
     module_names,
@@ -124,7 +125,7 @@ def run(program: Program, ctx: PassContext) -> PassResult:
     dialect = program.dialect
     ws = int(ctx.language(dialect).warp_size)
     kinds = _Kinds(ctx.catalogue(dialect))
-    module = program.module
+    module, n_masks = activemask_as_full(program.module, (1 << ws) - 1)
     funcs = [f for f in module.funcs() if not f.is_declaration]
     direct = {f.name for f in funcs if f.kind is not N.FuncKind.HOST and kinds.collective_in(f)}
     if not direct:

@@ -35,6 +35,7 @@ from xpiler.pipeline.passes import Obligation, PassContext, PassDeclined, PassRe
 from xpiler.pipeline.program import Program
 
 from ._host_ir import map_types
+from ._simt_util import activemask_as_full
 
 VOTES = ("__ballot", "__any", "__all", "__activemask", "__popc", "__syncthreads_count", "__syncthreads_and",
          "__syncthreads_or", "__reduce_")
@@ -346,6 +347,9 @@ def run(program: Program, ctx: PassContext) -> PassResult:
     src, dst = program.dialect, ctx.target
     if {src, dst} != {"cuda", "hip"}:
         raise PassDeclined(f"port: only cuda <-> hip, not {src} -> {dst}")
+    module, n_masks = activemask_as_full(program.module)
+    if n_masks:
+        program = program.replace(module=module)
     for n in walk(program.module):
         if isinstance(n, N.Call) and n.kind is N.CallKind.INTRINSIC:
             ent = ctx.catalogue(src).get(n.name)
@@ -356,6 +360,8 @@ def run(program: Program, ctx: PassContext) -> PassResult:
     if frag:
         raise PassDeclined("port: wmma fragments: use the serial route")
     port = _Port(program, ctx)
+    if n_masks:
+        port.notes.append("port: __activemask() only feeds shuffle masks, which the port drops: the full warp mask")
     items = []
     for it in program.module.items:
         if isinstance(it, N.Func):

@@ -638,3 +638,75 @@ def inline_device_functions(module: N.Module, names: set[str]) -> N.Module:
     return replace(module, items=tuple(it for it in module.items
                                        if not (isinstance(it, N.Func) and it.name in names
                                                and it.name not in called)))
+
+
+# ------------------------------------------------------------------------------------------------ masks
+ACTIVEMASK = "__activemask"
+
+
+def activemask_as_full(module: N.Module, full: int = 0xFFFFFFFF) -> tuple[N.Module, int]:
+    """`__activemask()` whose value only ever reaches the mask operand of `__shfl*_sync` calls becomes the
+    full warp mask (TVM's cross-thread reductions: `mask[0] = __activemask(); t = __shfl_down_sync(mask[0],
+    v, 16, 32);`). A shuffle's mask names the lanes taking part, and the lanes that reach it are exactly the
+    active ones, so the shuffle's value does not depend on it: ports and lane loops drop the mask. Returns
+    the module unchanged (and 0) when the value is used otherwise (a vote, a count, arithmetic)."""
+    changed = 0
+    items = []
+    for it in module.items:
+        if isinstance(it, N.Func) and not it.is_declaration and any(
+                isinstance(n, N.Call) and n.name == ACTIVEMASK for n in _walk(it)):
+            new = _activemask_in(it, full)
+            if new is not None:
+                it = new
+                changed += 1
+        items.append(it)
+    return (replace(module, items=tuple(items)), changed) if changed else (module, 0)
+
+
+def _activemask_in(func: N.Func, full: int) -> N.Func | None:
+    def is_am(e) -> bool:
+        return isinstance(e, N.Call) and e.name == ACTIVEMASK and not e.args
+
+    holders: set = set()  # scalars and local arrays assigned exactly __activemask()
+    for n in _walk(func):
+        if isinstance(n, N.Decl) and n.init is not None and is_am(n.init):
+            holders.add(n.sym)
+        elif isinstance(n, N.Assign) and is_am(n.value) and n.op is None:
+            holders.add(n.sym)
+        elif isinstance(n, N.Store) and is_am(n.value) and n.op is None and isinstance(n.target, N.Load) \
+                and isinstance(n.target.base, N.Var):
+            holders.add(n.target.base.sym)
+    total = sum(1 for n in _walk(func) if isinstance(n, N.Call) and n.name == ACTIVEMASK)
+    placed = sum(1 for n in _walk(func) for v in (getattr(n, "init", None), getattr(n, "value", None))
+                 if isinstance(n, (N.Decl, N.Assign, N.Store)) and v is not None and is_am(v))
+    if not holders or placed != total:
+        return None  # __activemask() inside a larger expression
+
+    # every read of a holder must be the mask (first) operand of a shuffle
+    class _Strip(Rewriter):
+        def rewrite_Call(self, c: N.Call):
+            mask = c.args[0] if c.args else None
+            vs = [x for x in _walk(mask) if isinstance(x, N.Var)] if mask is not None else []
+            if c.name.startswith("__shfl") and c.name.endswith("_sync") and vs and all(
+                    x.sym in holders for x in vs) and not any(isinstance(x, N.Call) for x in _walk(mask)):
+                return replace(c, args=(N.Const(0),) + tuple(self.rewrite(a) for a in c.args[1:]))
+            return None
+
+        def rewrite_Store(self, s: N.Store):
+            if isinstance(s.target, N.Load) and isinstance(s.target.base, N.Var) and s.target.base.sym in holders:
+                return N.Comment("")
+            return None
+
+        def rewrite_Assign(self, s: N.Assign):
+            return N.Comment("") if s.sym in holders else None
+
+    stripped = _Strip().rewrite(func)
+    used = {x.sym for x in _walk(stripped) if isinstance(x, N.Var)}
+    if used & holders:
+        return None
+
+    class _Full(Rewriter):
+        def rewrite_Call(self, c: N.Call):
+            return N.Const(full, "uint32", f"{full:#x}u") if is_am(c) else None
+
+    return _Full().rewrite(func)

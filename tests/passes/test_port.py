@@ -119,3 +119,39 @@ def test_port_declines_warp_votes_and_other_pairs():
     with pytest.raises(PassDeclined):
         PORT.run(p, PassContext("cuda", "hip"))
     assert not PORT.applies(p, PassContext("cuda", "bang"))
+
+
+_ACTIVEMASK = """
+__global__ void k(const float* x, float* y) {
+  float v = x[blockIdx.x * 64 + threadIdx.x];
+  unsigned mask[1];
+  mask[0] = __activemask();
+  v = v + __shfl_down_sync(mask[0], v, 16, 32);
+  v = v + __shfl_down_sync(mask[0], v, 8, 32);
+  v = v + __shfl_down_sync(mask[0], v, 4, 32);
+  v = v + __shfl_down_sync(mask[0], v, 2, 32);
+  v = v + __shfl_down_sync(mask[0], v, 1, 32);
+  if (threadIdx.x % 32 == 0) y[blockIdx.x * 2 + threadIdx.x / 32] = v;
+}
+"""
+
+
+@pytest.mark.parametrize("target", ["hip", "c"])
+def test_activemask_that_only_feeds_shuffle_masks_is_the_full_mask(target):
+    """TVM's cross-thread reductions take the mask of their shuffles from __activemask(): the port (and the
+    serial route's lane loops) drop shuffle masks, so such a value is the full warp mask; used otherwise
+    (a count of active lanes) it is still declined."""
+    from xpiler import transcompile
+    from xpiler.passes._simt_util import activemask_as_full
+
+    src = "// xpiler:launch grid=3,1,1 block=64,1,1\n" + _ACTIVEMASK
+    res = transcompile(src, "cuda", target)
+    assert res.verified, res.report.summary()
+    assert "__activemask" not in res.code
+    p = Program.from_source(src, "cuda")
+    assert activemask_as_full(p.module)[1] == 1
+    counted = src.replace("v = v + __shfl_down_sync(mask[0], v, 1, 32);", "v = v + __popc(mask[0]);")
+    q = Program.from_source(counted, "cuda")
+    assert activemask_as_full(q.module)[1] == 0
+    with pytest.raises(PassDeclined, match="__activemask"):
+        PORT.run(q, PassContext("cuda", "hip"))
