@@ -99,3 +99,32 @@ def test_unknown_values_give_no_candidate():
 def test_equal_proves_a_product_and_refuses_a_different_one():
     assert equal(b("*", v(ROWS), v(COLS)), b("*", v(COLS), v(ROWS)), [ROWS, COLS])
     assert not equal(b("*", v(ROWS), v(COLS)), b("+", v(ROWS), v(COLS)), [ROWS, COLS])
+
+
+def test_guards_on_the_path_bound_the_counters():
+    """TVM's concat reads A only where `!(0 <= ax1 - m)`, its pad only where `1 <= i0 && i0 <= n && 2 <= i1
+    && i1 < m + 2`: the guards bound the counters, so the candidate count is n * m, not the box's."""
+    from xpiler.analysis.bounds import guarded_loops
+
+    n, m, a0, a1 = N.Sym("n"), N.Sym("m"), N.Sym("ax0"), N.Sym("ax1")
+    loops = [loop(a0, v(n)), loop(a1, b("*", v(m), c(2)))]
+    index = b("+", b("*", v(a0), v(m)), v(a1))
+    else_branch = N.UnOp("!", b("<=", c(0), b("-", v(a1), v(m))))
+    tight = guarded_loops(loops, [else_branch])
+    assert tight[1].stop == v(m) and tight[0] == loops[0]
+    cands = count_candidates(index, loops, [else_branch], {n, m})
+    nm = normalize(b("*", v(n), v(m)))
+    assert cands[0] == nm
+    d = dom(loops) + [to_z3(b("<", b("-", v(a1), v(m)), c(0)))]
+    assert covers(nm, index, d, [n, m]) is True
+    assert covers(normalize(b("-", b("*", v(n), v(m)), c(1))), index, d, [n, m]) is False
+    # lower bounds too: (i0 - 1) * m needs i0 >= 1 to be bounded at all
+    i0, i1 = N.Sym("i0"), N.Sym("i1")
+    pad_loops = [loop(i0, b("+", v(n), c(2))), loop(i1, b("+", v(m), c(4)))]
+    guard = b("&&", b("&&", b("<=", c(1), v(i0)), b("<=", v(i0), v(n))),
+              b("&&", b("<=", c(2), v(i1)), b("<", v(i1), b("+", v(m), c(2)))))
+    t = guarded_loops(pad_loops, [guard])
+    assert [f.start for f in t] == [c(1), c(2)] and t[0].stop == normalize(b("+", v(n), c(1)))
+    pidx = b("-", b("+", b("*", b("-", v(i0), c(1)), v(m)), v(i1)), c(2))
+    assert nm in count_candidates(pidx, pad_loops, [guard], {n, m})
+    assert guarded_loops(loops, []) is None

@@ -20,6 +20,8 @@ Scalar parameters are assumed non-negative (they are sizes); `covers` states tha
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Iterable, Sequence
 
 import z3
@@ -227,6 +229,55 @@ def _guard_bounds(index: N.Expr, conds: Sequence[N.Expr], loops, params) -> list
     return out
 
 
+def guarded_loops(loops: Sequence[N.For], conds: Sequence[N.Expr]) -> list[N.For] | None:
+    """The loop nest with each counter's bounds replaced by those a guard on the path gives
+    (`if (!(0 <= ax1 - m))` -> ax1 < m; `1 <= i0 && i0 <= n` -> 1 <= i0 < n + 1): a guard `v + r < 0` (or <=,
+    >, >=, with v's coefficient +1 or -1 and r free of v) bounds v for every access under it. None without such a guard.
+    Only a candidate source: a count built from it is still proved by `covers` over the real domain."""
+    by_var = {f.var: f for f in loops}
+    stops: dict = {}
+    starts: dict = {}
+    for c in conds:
+        for g in _conjuncts(comparison(c)):
+            g = comparison(g)
+            if not isinstance(g, N.BinOp) or g.op not in ("<", "<=", ">", ">="):
+                continue
+            # as d OP 0 with d = a - b, then as an upper bound of a counter with coefficient +-1
+            d = normalize(N.BinOp("-", g.a, g.b))
+            pa = poly(d) if d is not None else None
+            if pa is None:
+                continue
+            p, atoms = pa
+            for v in by_var:
+                key = next((k for k, a in atoms.by_key.items() if isinstance(a, N.Var) and a.sym is v), None)
+                if key is None:
+                    continue
+                if any(m.count(key) and m != (key,) for m in p) or p.get((key,)) not in (1, -1):
+                    continue
+                coef = p[(key,)]
+                rest_p = {m: k for m, k in p.items() if m != (key,)}
+                from .symbolic import expr as _expr
+
+                rest = _expr((rest_p, atoms)) if rest_p else _c(0)
+                # coef*v + rest OP 0: an upper bound of v for (+1, <, <=) and (-1, >, >=), else a lower one
+                if coef == 1 and g.op in ("<", "<="):
+                    stop = N.UnOp("-", rest) if g.op == "<" else N.BinOp("-", _c(1), rest)
+                    stops[v] = normalize(stop) or stop
+                elif coef == -1 and g.op in (">", ">="):
+                    stop = rest if g.op == ">" else N.BinOp("+", rest, _c(1))
+                    stops[v] = normalize(stop) or stop
+                elif coef == 1:  # v + rest > 0 (>= 0)
+                    start = N.BinOp("-", _c(1), rest) if g.op == ">" else N.UnOp("-", rest)
+                    starts[v] = normalize(start) or start
+                else:  # -v + rest < 0 (<= 0)
+                    start = N.BinOp("+", rest, _c(1)) if g.op == "<" else rest
+                    starts[v] = normalize(start) or start
+    if not stops and not starts:
+        return None
+    return [dataclasses.replace(f, start=starts.get(f.var, f.start), stop=stops.get(f.var, f.stop))
+            for f in loops]
+
+
 def _radix_candidates(index: N.Expr, loops: Sequence[N.For], params: set) -> list[N.Expr]:
     """`stop(v) * coef(v)` for each loop counter v that the index uses linearly with a coefficient over the
     parameters: the row-major size a buffer indexed `(c * H + h) * W + w` was allocated with (`C * H * W`),
@@ -269,6 +320,11 @@ def count_candidates(index: N.Expr, loops: Sequence[N.For], conds: Sequence[N.Ex
     """Candidate element counts (max index + width) without duplicates: guard bounds (tight for guarded
     SIMT code), the interval bound (exact for affine indices over boxes), then row-major sizes."""
     ups = _guard_bounds(index, conds, loops, params)
+    tight = guarded_loops(loops, conds)
+    if tight is not None:
+        u = upper(index, tight, params)
+        if u is not None:
+            ups.append(u)
     u = upper(index, loops, params)
     if u is not None:
         ups.append(u)
