@@ -29,7 +29,7 @@ def _runtime_total(band: C.Band) -> N.Expr | None:
     """The band's trip count when it is an expression of the kernel's integer parameters only (the launch
     site can then compute the grid from the arguments it passes)."""
     params = {p.sym for p in band.func.params if isinstance(p.type, Scalar) and p.type.dtype.startswith(("int", "uint"))}
-    total = _over_params(band.total(), band.func, params)
+    total = _over_params(band.total(), band.func, params, band.facts.defines)
     free = {n.sym for n in walk(total) if isinstance(n, N.Var)}
     if not free or not free <= params or any(isinstance(n, (N.Load, N.Call)) for n in walk(total)):
         return None
@@ -50,7 +50,7 @@ def _size_local_env(func: N.Func, defines: dict) -> dict:
     params = _int_params(func)
     out: dict = {}
     for st in func.body:
-        e = _over_params(N.Var(st.sym), func, params) if isinstance(st, N.Decl) else None
+        e = _over_params(N.Var(st.sym), func, params, defines) if isinstance(st, N.Decl) else None
         if e is not None and not isinstance(e, N.Var):
             try:
                 out[st.sym] = C.ir_z3(e, {}, defines)
@@ -63,9 +63,12 @@ def _int_params(func: N.Func) -> set:
     return {p.sym for p in func.params if isinstance(p.type, Scalar) and p.type.dtype.startswith(("int", "uint"))}
 
 
-def _over_params(e: N.Expr, func: N.Func, params: set) -> N.Expr:
+def _over_params(e: N.Expr, func: N.Func, params: set, defines: dict | None = None) -> N.Expr:
     """`e` with the kernel's size locals (top-level `int output_H = (H - K) / S + 1;`, never assigned, pure
-    over the parameters and earlier such locals) replaced by their definitions, so a launch can compute it."""
+    over the parameters and earlier such locals) replaced by their definitions, and the macros that read
+    the kernel's names (`#define OH ((H - K) / S + 1)`) expanded, so a launch can compute it."""
+    if defines:
+        e = _expand_scoped(e, func, defines)
     assigned = {n.sym for n in walk(func) if isinstance(n, N.Assign)}
     defs: dict = {}
     for st in func.body:
@@ -74,6 +77,37 @@ def _over_params(e: N.Expr, func: N.Func, params: set) -> N.Expr:
                 and {n.sym for n in walk(st.init) if isinstance(n, N.Var)} <= params | set(defs)):
             defs[st.sym] = substitute(st.init, defs)
     return substitute(e, defs) if defs else e
+
+
+def _expand_scoped(e: N.Expr, func: N.Func, defines: dict) -> N.Expr:
+    """`e` with each object-like macro whose expansion reads the function's own names expanded, those names
+    bound to the function's symbols (constant macros such as a block size stay as written)."""
+    from xpiler.ir.z3expr import expand_macros
+
+    scope = {p.sym.name: p.sym for p in func.params}
+    for n in walk(func):
+        if isinstance(n, N.Decl):
+            scope.setdefault(n.sym.name, n.sym)
+    by_sym = {d.sym: d for d in defines.values()}
+
+    def reads_scope(d, depth=0) -> bool:
+        if d is None or d.body is None or d.params is not None or depth > 16:
+            return False
+        for m in walk(d.body):
+            if isinstance(m, N.Var):
+                inner = by_sym.get(m.sym) or defines.get(m.sym.name)
+                if inner is not None and inner is not d:
+                    if reads_scope(inner, depth + 1):
+                        return True
+                elif m.sym.name in scope:
+                    return True
+        return False
+
+    scoped = {k: d for k, d in defines.items() if reads_scope(d)}
+    if not scoped or not any(isinstance(n, N.Var) and (n.sym in by_sym and by_sym[n.sym].name in scoped)
+                             for n in walk(e)):
+        return e
+    return expand_macros(e, scoped, scope)
 
 
 def _grid_count(total: N.Expr) -> N.Expr:

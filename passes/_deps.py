@@ -42,7 +42,7 @@ from xpiler.ir.types import Pointer, Scalar
 from xpiler.ir.visit import children, is_node, map_exprs, substitute, walk
 from xpiler.ir.z3expr import Unsupported, expand_macros, to_z3
 
-PURE_CALLS = (N.CallKind.MATH,)
+PURE_CALLS = (N.CallKind.MATH, N.CallKind.CTOR)  # math and value constructors (`make_float4`)
 _INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "size_t", "ptrdiff_t",
                "char", "bool")
 

@@ -7,7 +7,7 @@ host pointer. The analysis is conservative: a parameter whose pointer escapes (p
 stored, reassigned, accessed inside loops of unknown shape) counts as read and written at unknown places.
 
 Pointers derived from a parameter by a declaration (`const float* row = X + i * D;`, `&X[k]`, a cast to a
-pointer of the same element type) are followed; calls of the module's own functions are followed for the
+pointer whose element spans whole elements of the parameter's, as `float4*` from `float*`) are followed; calls of the module's own functions are followed for the
 read/write flags."""
 
 from __future__ import annotations
@@ -68,45 +68,44 @@ class _Analysis:
         self.params = {p.sym: i for i, p in enumerate(func.params) if isinstance(p.type, T.Pointer)}
         self.elem = {p.sym: p.type.pointee for p in func.params if isinstance(p.type, T.Pointer)}
         self.uses = {i: ParamUse() for i in self.params.values()}
-        self.alias: dict[N.Sym, tuple[int, N.Expr | None]] = {}  # local pointer -> (param, element offset)
+        self.alias: dict[N.Sym, tuple[int, N.Expr | None, int]] = {}  # local pointer -> (param, offset, width)
         self.func = func
 
     # -- pointer derivation ---------------------------------------------------------------------
     def base_of(self, e: N.Expr):
-        """(param index, element offset or None when unknown) when `e` is a pointer into a parameter."""
+        """(param index, element offset or None when unknown, width) when `e` is a pointer into a parameter:
+        the offset counts the parameter's elements, `width` how many of them one element of `e` spans (a
+        `float4*` made from a `float*` spans 4)."""
         if isinstance(e, N.Var):
             if e.sym in self.params:
-                return self.params[e.sym], N.Const(0)
+                return self.params[e.sym], N.Const(0), 1
             return self.alias.get(e.sym)
         if isinstance(e, N.BinOp) and e.op in ("+", "-"):
             a = self.base_of(e.a)
             if a is not None:
-                return a[0], None if a[1] is None else N.BinOp(e.op, a[1], e.b)
+                return a[0], None if a[1] is None else N.BinOp(e.op, a[1], _scaled(e.b, a[2])), a[2]
             if e.op == "+":
                 b = self.base_of(e.b)
                 if b is not None:
-                    return b[0], None if b[1] is None else N.BinOp("+", b[1], e.a)
+                    return b[0], None if b[1] is None else N.BinOp("+", b[1], _scaled(e.a, b[2])), b[2]
             return None
         if isinstance(e, N.Cast) and isinstance(e.type, T.Pointer):
             b = self.base_of(e.value)
             if b is None:
                 return None
-            src = self.elem.get(self._root_sym(e.value))
-            same = src is not None and _elem_size(src) == _elem_size(e.type.pointee) and _elem_size(src)
-            return b if same else (b[0], None)
+            unit = _elem_size(self.elem[self._param_sym(b[0])])
+            new = _elem_size(e.type.pointee)
+            if unit and new and new % unit == 0:
+                return b[0], b[1], new // unit
+            return b[0], None, 1
         if isinstance(e, N.AddrOf) and isinstance(e.value, N.Load) and len(e.value.indices) == 1:
             b = self.base_of(e.value.base)
             if b is not None:
-                return b[0], None if b[1] is None else N.BinOp("+", b[1], e.value.indices[0])
+                return b[0], None if b[1] is None else N.BinOp("+", b[1], _scaled(e.value.indices[0], b[2])), b[2]
         return None
 
-    def _root_sym(self, e: N.Expr):
-        for n in walk(e):
-            if isinstance(n, N.Var) and (n.sym in self.params or n.sym in self.alias):
-                if n.sym in self.params:
-                    return n.sym
-                return next((s for s, i in self.params.items() if i == self.alias[n.sym][0]), None)
-        return None
+    def _param_sym(self, i: int) -> N.Sym:
+        return next(s for s, j in self.params.items() if j == i)
 
     # -- statements -----------------------------------------------------------------------------
     def stmts(self, body, loops, conds, clean) -> None:
@@ -262,12 +261,24 @@ class _Analysis:
         self.record(b, index, write, read, loops, conds, clean)
 
     def record(self, b, index, write, read, loops, conds, clean) -> None:
-        i, off = b
+        """An access of element `index` of the pointer `b`: its first parameter element, and its last one
+        when an element spans several (a float4 load reaches 4 floats)."""
+        i, off, width = b
         u = self.uses[i]
         u.reads |= read
         u.writes |= write
-        flat = None if off is None or index is None else (index if off == N.Const(0) else N.BinOp("+", off, index))
-        u.accesses.append(Access(flat, write, loops, conds, clean))
+        if off is None or index is None:
+            u.accesses.append(Access(None, write, loops, conds, clean))
+            return
+        first = _scaled(index, width)
+        first = first if off == N.Const(0) else N.BinOp("+", off, first)
+        u.accesses.append(Access(first, write, loops, conds, clean))
+        if width > 1:
+            u.accesses.append(Access(N.BinOp("+", first, N.Const(width - 1)), write, loops, conds, clean))
+
+
+def _scaled(e: N.Expr, width: int) -> N.Expr:
+    return e if width == 1 else N.BinOp("*", e, N.Const(width))
 
 
 def analyze(func: N.Func, module: N.Module | None = None, depth: int = 0) -> dict[int, ParamUse]:

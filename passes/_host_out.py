@@ -26,7 +26,7 @@ from xpiler.ir import nodes as N
 from xpiler.ir import types as T
 from xpiler.analysis.bounds import count_candidates, covers, equal, terms
 from xpiler.ir.visit import map_exprs, substitute, walk
-from xpiler.ir.z3expr import Unsupported, affine_form, prove, to_z3
+from xpiler.ir.z3expr import Unsupported, affine_form, expand_macros, prove, to_z3
 from xpiler.pipeline.passes import Obligation, PassContext, PassDeclined, PassResult
 from xpiler.pipeline.program import Program
 from xpiler.verify.extents import stable_extents
@@ -392,6 +392,25 @@ def _size_params(func: N.Func) -> set:
             ("float16", "bfloat16", "float32", "float64", "void")}
 
 
+def _in_scope(accs, func: N.Func, defines: dict) -> list:
+    """The accesses with the macros in their indices, loop bounds and conditions expanded, a macro body's
+    names bound to `func`'s parameters and locals (`#define NVEC (N / 4)` reads the entry's `N`), so bounds
+    and proofs see the run-time sizes the macros are spelled with."""
+    if not defines or not any(d.params is None and d.body is not None for d in defines.values()):
+        return list(accs)
+    scope = {p.sym.name: p.sym for p in func.params}
+    for n in walk(func):
+        if isinstance(n, N.Decl):
+            scope.setdefault(n.sym.name, n.sym)
+    ex = lambda e: expand_macros(e, defines, scope)  # noqa: E731
+    out = []
+    for a in accs:
+        loops = tuple(dataclasses.replace(f, start=ex(f.start), stop=ex(f.stop), step=ex(f.step)) for f in a.loops)
+        out.append(dataclasses.replace(a, index=None if a.index is None else ex(a.index), loops=loops,
+                                       conds=tuple(ex(c) for c in a.conds)))
+    return out
+
+
 def _inlined_domain(acc, defs: dict):
     """An access's index, loops and conditions with the function's single-definition locals inlined."""
     loops = tuple(dataclasses.replace(f, start=inline(f.start, defs), stop=inline(f.stop, defs),
@@ -426,6 +445,29 @@ def _local_hyps(locals_: dict, defines: dict) -> list:
     return out
 
 
+def _max_cover(cands: list, accs: list, params: set, defines: dict, hyps: list) -> N.Expr | None:
+    """The larger of the fewest candidates that together cover every access, each access by one of them,
+    when no single candidate covers all (`x = X + m * N; ... x[0] ... x[n]`: the row's first element reaches
+    (M - 1) * N + 1, which only N >= 1 makes at most M * N): `max(a, b)` as a conditional expression. Each
+    candidate is proved for its accesses, so their maximum covers all of them and is no larger than the
+    farthest element the source touches when every candidate is tight."""
+    chosen: list = []
+    for index, dom, scan in accs:
+        if any(covers(c, index, dom, params, defines, scan=scan, hyps=hyps) is True for c in chosen):
+            continue
+        c = next((c for c in cands if c not in chosen and
+                  covers(c, index, dom, params, defines, scan=scan, hyps=hyps) is True), None)
+        if c is None or len(chosen) == 3:
+            return None
+        chosen.append(c)
+    if len(chosen) < 2:
+        return None
+    out = chosen[0]
+    for c in chosen[1:]:
+        out = N.Select(N.BinOp(">", out, c), out, c)
+    return out
+
+
 def _symbolic_count(func: N.Func, u: ParamUse, defines: dict) -> tuple[tuple | None, str]:
     """((count, size locals it reads), "") for a buffer whose extent depends on run-time sizes: an expression
     over the function's integer parameters and size locals that Z3 proves covers every access; the
@@ -442,7 +484,7 @@ def _symbolic_count(func: N.Func, u: ParamUse, defines: dict) -> tuple[tuple | N
     hyps = _local_hyps(locals_, defines)
     accs = []
     cands: list = []
-    for acc in u.accesses:
+    for acc in _in_scope(u.accesses, func, defines):
         if acc.index is None:
             return None, "an access with an unknown index"
         index, loops, conds = _inlined_domain(acc, defs)
@@ -461,6 +503,8 @@ def _symbolic_count(func: N.Func, u: ParamUse, defines: dict) -> tuple[tuple | N
         return all(covers(c, index, dom, params, defines, scan=scan, hyps=hyps) is True for index, dom, scan in accs)
 
     best = next((c for c in cands if proved(c)), None)
+    if best is None:
+        best = _max_cover(cands, accs, params, defines, hyps)
     if best is None:
         return None, "no candidate size was proved to cover every access"
     for c in sorted((c for c in cands if c is not best), key=terms):
@@ -482,7 +526,7 @@ def _symbolic_cover_obligation(func: N.Func, i: int, count: N.Expr, u: ParamUse,
         locals_ = _size_locals(func, params)
         defs = {k: v for k, v in single_defs(func).items() if k not in locals_}
         hyps = _local_hyps(locals_, defines)
-        for acc in u.accesses:
+        for acc in _in_scope(u.accesses, func, defines):
             index, loops, _conds = _inlined_domain(acc, defs)
             got = covers(count, index, domain(acc, defs, defines), params, defines,
                          scan=[x for f in loops for x in (f.start, f.stop)] + list(locals_.values()), hyps=hyps)

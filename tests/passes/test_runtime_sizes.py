@@ -92,6 +92,62 @@ void launch_scale_bias(float *out, const float *in, const float *bias, int n, in
 }
 """
 
+ROWS = """void row_softmax(const float *X, float *Y, int M, int N) {
+  for (int m = 0; m < M; ++m) {
+    const float *x = X + m * N;
+    float *y = Y + m * N;
+    float mx = x[0];
+    for (int n = 1; n < N; ++n) mx = x[n] > mx ? x[n] : mx;
+    float s = 0.0f;
+    for (int n = 0; n < N; ++n) { y[n] = expf(x[n] - mx); s += y[n]; }
+    for (int n = 0; n < N; ++n) y[n] /= s;
+  }
+}
+"""
+
+POOL_MACRO = """#define OH ((H - K) / S + 1)
+#define OW ((W - K) / S + 1)
+void pool_max(const float *in, float *out, int C, int H, int W, int K, int S) {
+  for (int c = 0; c < C; ++c)
+    for (int i = 0; i < OH; ++i)
+      for (int j = 0; j < OW; ++j) {
+        float m = -1e30f;
+        for (int a = 0; a < K; ++a)
+          for (int b = 0; b < K; ++b) {
+            float v = in[(c * H + i * S + a) * W + j * S + b];
+            m = v > m ? v : m;
+          }
+        out[(c * OH + i) * OW + j] = m;
+      }
+}
+"""
+
+VEC4_CU = """#include <cuda_runtime.h>
+#define THREADS 128
+#define VECS (N / 4)
+__global__ void scale4(const float *__restrict__ in, float *__restrict__ out, int N) {
+  int t = blockIdx.x * blockDim.x + threadIdx.x;
+  int step = gridDim.x * blockDim.x;
+  const float4 *in4 = reinterpret_cast<const float4 *>(in);
+  float4 *out4 = reinterpret_cast<float4 *>(out);
+  for (int i = t; i < VECS; i += step) {
+    float4 v = in4[i];
+    out4[i] = make_float4(3.0f * v.x, 3.0f * v.y, 3.0f * v.z, 3.0f * v.w);
+  }
+  for (int i = VECS * 4 + t; i < N; i += step) out[i] = 3.0f * in[i];
+}
+void scale_launch(const float *in, float *out, int N) {
+  float *d_in, *d_out;
+  cudaMalloc(&d_in, N * sizeof(float));
+  cudaMalloc(&d_out, N * sizeof(float));
+  cudaMemcpy(d_in, in, N * sizeof(float), cudaMemcpyHostToDevice);
+  scale4<<<(N + 4 * THREADS - 1) / (4 * THREADS), THREADS>>>(d_in, d_out, N);
+  cudaMemcpy(out, d_out, N * sizeof(float), cudaMemcpyDeviceToHost);
+  cudaFree(d_in);
+  cudaFree(d_out);
+}
+"""
+
 
 def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
@@ -129,15 +185,31 @@ def _bias(shape):
     return [np.zeros(n * c, np.float32), x, bias, np.int32(n), np.int32(c)], {0: 2 * x + np.tile(bias, n)}
 
 
+def _rows(shape):
+    m, n = shape
+    x = _rng(m).standard_normal(m * n).astype(np.float32)
+    e = np.exp(x.reshape(m, n) - x.reshape(m, n).max(axis=1, keepdims=True))
+    return [x, np.zeros(m * n, np.float32), np.int32(m), np.int32(n)], {1: (e / e.sum(axis=1, keepdims=True)).ravel()}
+
+
+def _vec4(n: int):
+    x = _rng(n).standard_normal(n).astype(np.float32)
+    return [x, np.zeros(n, np.float32), np.int32(n)], {1: 3 * x}
+
+
 CASES = {
     "axpy": (AXPY, "c", _axpy, (1000, 3)),
     "matadd": (MATADD, "c", _matadd, ((7, 33), (2, 1))),
     "pool": (POOL, "c", _pool, ((3, 9, 11, 3, 2), (2, 8, 8, 2, 2))),
     "relu": (RELU_CU, "cuda", _relu, (1000, 5)),
     "bias": (BIAS_CU, "cuda", _bias, ((9, 13), (1, 3))),
+    "rows": (ROWS, "c", _rows, ((5, 7), (3, 1))),  # rows through `x = X + m * N`, the first read x[0]
+    "poolmacro": (POOL_MACRO, "c", _pool, ((3, 9, 11, 3, 2), (2, 8, 8, 2, 2))),  # shapes as macros
+    "vec4": (VEC4_CU, "cuda", _vec4, (1001, 6, 3)),  # float4 loads + scalar tail, N % 4 != 0
 }
 DIRECTIONS = [("axpy", "cuda"), ("axpy", "hip"), ("axpy", "bang"), ("matadd", "cuda"), ("matadd", "bang"),
-              ("pool", "cuda"), ("relu", "c"), ("relu", "bang"), ("relu", "vnni"), ("bias", "c"), ("bias", "bang")]
+              ("pool", "cuda"), ("relu", "c"), ("relu", "bang"), ("relu", "vnni"), ("bias", "c"), ("bias", "bang"),
+              ("rows", "cuda"), ("poolmacro", "hip"), ("vec4", "c"), ("vec4", "bang")]
 
 
 def _check_at_other_sizes(code: str, target: str, make, sizes) -> None:

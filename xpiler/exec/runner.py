@@ -77,6 +77,11 @@ class RunResult:
     launch: str | None = None
 
 
+# A cast to a pointer of a 16-byte vector type (`(float4*)p`, `reinterpret_cast<const int4*>(A)`): the program
+# reads its buffers in 16-byte units and relies on the allocator's alignment.
+_VECTOR_POINTER_CAST = re.compile(
+    r"(?:\(|<)\s*(?:const\s+)?(?:u?char|u?short|u?int|u?long|u?longlong|float|double|half|__half|__nv_bfloat16|"
+    r"bfloat16|__hip_bfloat16)[1-4]\s*(?:const\s*)?\*\s*(?:\)|>)")
 _DEVICE_ONLY = re.compile(r"\b(?:__device__|__mlu_func__|__mlu_device__)\b")
 
 
@@ -158,6 +163,8 @@ def _translation_unit(source: str, backend, fn: FunctionInfo, kernel: bool, file
     parts.append(text)
     parts.append('#line 1 "<xpiler-shim>"')
     parts.append(backend.shim_extra(source, functions))
+    if _VECTOR_POINTER_CAST.search(source):  # buffers start 16-byte aligned, as device allocators give them
+        parts.append('extern "C" unsigned xp_gmem_min_align = 16;')
     call = f"xp_launch_entry(&{internal}, args, launch)" if kernel else f"(void)launch; xp::invoke(&{internal}, args)"
     parts.append(
         "extern \"C\" const char* xp_entry_signature(void) {\n"

@@ -237,6 +237,8 @@ class ExprLifter:
             return CallKind.HOST_API
         if self.is_type_name(name) or name in self.syms.types:
             return CallKind.CTOR
+        if name.startswith("make_") and name[5:] in lang.vector_types:
+            return CallKind.CTOR  # make_float4(x, y, z, w): the vector type's constructor
         return CallKind.OTHER
 
     def callee(self, fn) -> tuple[str, tuple]:

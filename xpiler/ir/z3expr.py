@@ -54,10 +54,11 @@ def inline_macro_call(define: N.Define, args: tuple) -> N.Expr:
 
 
 class _MacroExpander(Rewriter):
-    def __init__(self, defines: dict[str, N.Define], depth: int) -> None:
+    def __init__(self, defines: dict[str, N.Define], depth: int, scope: dict | None = None) -> None:
         self.defines = defines
         self.by_sym = {d.sym: d for d in defines.values()}
         self.depth = depth
+        self.scope = scope or {}
 
     def _lookup(self, sym: N.Sym) -> N.Define | None:
         return self.by_sym.get(sym) or self.defines.get(sym.name)
@@ -79,15 +80,20 @@ class _MacroExpander(Rewriter):
     def _again(self, e: N.Expr) -> N.Expr:
         if self.depth <= 0:
             raise ValueError("macro expansion nested too deeply (a recursive #define?)")
-        return _MacroExpander(self.defines, self.depth - 1).rewrite(e)
+        if self.scope:  # the body's names mean what they mean where the macro is used
+            e = map_exprs(e, lambda x: N.Var(self.scope[x.sym.name]) if isinstance(x, N.Var) and
+                          x.sym.name in self.scope and x.sym is not self.scope[x.sym.name] else None)
+        return _MacroExpander(self.defines, self.depth - 1, self.scope).rewrite(e)
 
 
-def expand_macros(node: Any, defines: dict[str, N.Define] | None) -> Any:
+def expand_macros(node: Any, defines: dict[str, N.Define] | None, scope: dict | None = None) -> Any:
     """`node` with every object-like macro use and function-like macro call (those whose Define has a
-    parsed body) replaced by its expansion, recursively. Unparsed macros are left in place."""
+    parsed body) replaced by its expansion, recursively. Unparsed macros are left in place. With `scope`
+    (name -> Sym, the function where `node` sits), a name in an expanded body is that function's symbol of
+    the name, as the preprocessor would bind it (`#define NVEC (N / 4)` inside `f(int N)` reads f's N)."""
     if not defines:
         return node
-    return _MacroExpander(dict(defines), 32).rewrite(node)
+    return _MacroExpander(dict(defines), 32, scope).rewrite(node)
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -220,6 +220,13 @@ class _Exec:
         self.module: N.Module = program.module
         self.defines = self.module.defines()
         self.define_by_sym = {d.sym: d for d in self.defines.values()}
+        # names a macro body reads that are not macros: bound where the macro is used (by name, as the
+        # preprocessor does), so such a macro's value is not cached
+        self.macro_free = {m.sym for d in self.defines.values() if d.body is not None for m in walk(d.body)
+                           if isinstance(m, N.Var) and m.sym not in self.define_by_sym and m.sym.name not in self.defines
+                           and (d.params is None or m.sym.name not in d.params)}
+        self.scoped_defines = {d.name for d in self.defines.values() if d.body is not None and any(
+            isinstance(m, N.Var) and m.sym in self.macro_free for m in walk(d.body))}
         self.funcs = {f.name: f for f in self.module.funcs() if not f.is_declaration}
         try:
             self.catalogue = get_backend(program.dialect).catalogue()
@@ -742,8 +749,13 @@ class _Exec:
     def e_Var(self, e: N.Var) -> Any:
         if e.sym in self.env:
             return self.env[e.sym]
+        if e.sym in self.macro_free:  # a macro body's name: the latest binding of that name in scope
+            return next((v for k, v in reversed(self.env.items()) if getattr(k, "name", None) == e.sym.name), None)
         d = self.define_by_sym.get(e.sym) or self.defines.get(e.sym.name)
         if d is not None and d.params is None and d.body is not None:
+            if d.name in self.scoped_defines:
+                v = self.ev(d.body)
+                return z3.simplify(v) if z3.is_expr(v) else v
             if d.name not in self.define_cache:
                 self.define_cache[d.name] = None  # recursion guard
                 v = self.ev(d.body)

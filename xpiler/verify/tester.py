@@ -328,6 +328,17 @@ def _param_dependence(program):
         deps.setdefault(entry.params[i].sym, set()).add(i)
     funcs = {f.name: f for f in module.funcs() if not f.is_declaration}
     flows: list[tuple[Any, Any]] = []  # (symbol, expression it takes its value from)
+    # A macro's body names what it names where it is used (`#define HO ((H - KH) / SH + 1)` in `f(int H, ...)`):
+    # its names are bound to the entry's parameters of the same name, and a use of the macro to its body.
+    by_name = {entry.params[i].sym.name: entry.params[i].sym for i, _n in params}
+    macro_syms: dict = {}
+    for d in module.defines().values():
+        if d.body is not None:
+            if d.params is None:
+                flows.append((d.sym, d.body))
+            for m in walk(d.body):
+                if isinstance(m, N.Var) and m.sym.name in by_name and m.sym is not by_name[m.sym.name]:
+                    macro_syms[m.sym] = by_name[m.sym.name]
     for n in walk(module):
         if isinstance(n, N.Decl) and n.init is not None:
             flows.append((n.sym, n.init))
@@ -341,8 +352,9 @@ def _param_dependence(program):
     def depends(e) -> set[int]:
         got: set[int] = set()
         for m in walk(e):
-            if isinstance(m, N.Var) and m.sym in deps:
-                got |= deps[m.sym]
+            if isinstance(m, N.Var):
+                sym = macro_syms.get(m.sym, m.sym)
+                got |= deps.get(sym, set())
         return got
 
     for _ in range(8):

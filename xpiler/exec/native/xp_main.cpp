@@ -113,13 +113,19 @@ extern "C" void* xp_gmem_alloc(size_t bytes, const char* label) {
   return xp_gmem_alloc_space(bytes, label, XP_SPACE_ARG);
 }
 
+// The least alignment of a buffer's start. A program that reads or writes its buffers through wider vector
+// types (`reinterpret_cast<const float4*>(A)`) defines this as 16 (see runner.py): device allocators give
+// 256-byte aligned memory and such code relies on it, so a 404-byte buffer must not start 4-aligned.
+extern "C" __attribute__((weak)) unsigned xp_gmem_min_align = 1;
+
 extern "C" void* xp_gmem_alloc_space(size_t bytes, const char* label, int space) {
   // The buffer ends exactly at the guard page whenever its size allows natural alignment: the start is
   // aligned to the largest power of two (at most XP_GMEM_ALIGN) dividing the size, so a 4000-byte float
-  // buffer starts 32-byte aligned and its first byte past the end already faults. Any padding left (sizes
-  // not a multiple of their alignment cannot occur; only zero-byte buffers get one) holds a canary.
+  // buffer starts 32-byte aligned and its first byte past the end already faults. Any padding left (a size
+  // that is not a multiple of xp_gmem_min_align, and zero-byte buffers) holds a canary.
   size_t align = XP_GMEM_ALIGN;
   while (align > 1 && bytes % align) align >>= 1;
+  if (align < xp_gmem_min_align && xp_gmem_min_align <= XP_GMEM_ALIGN) align = xp_gmem_min_align;
   size_t body = round_up(bytes == 0 ? 1 : bytes, align);
   size_t rw = round_up(body, kPage);
   size_t len = rw + 2 * kPage;
