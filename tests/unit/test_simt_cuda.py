@@ -385,6 +385,39 @@ def test_out_of_bounds_global_write():
     fault(src, [np.zeros(1024, np.float32)], "out-of-bounds", "arg0", launch="grid=4 block=256")
 
 
+VEC4_LOADS = """
+__global__ void twice(const float* __restrict__ a, float* __restrict__ c, int n) {
+  int t = blockIdx.x * blockDim.x + threadIdx.x;
+  const float4* a4 = reinterpret_cast<const float4*>(a);
+  if (t < n / 4) {
+    float4 v = a4[t];
+    reinterpret_cast<float4*>(c)[t] = make_float4(2 * v.x, 2 * v.y, 2 * v.z, 2 * v.w);
+  }
+  for (int i = n / 4 * 4 + t; i < n; i += gridDim.x * blockDim.x) c[i] = 2 * a[i];
+}
+"""
+
+
+@pytest.mark.parametrize("n", [101, 1024])
+def test_float4_loads_from_buffers_of_any_length(n):
+    # device allocators hand out 256-byte aligned memory and vectorized kernels rely on it: a 404-byte buffer
+    # must not start 4-aligned (a 16-byte load from it would fault on the CPU)
+    a = rng.standard_normal(n).astype(np.float32)
+    got = run(VEC4_LOADS, [a, np.zeros(n, np.float32), n], launch="grid=1 block=256").outputs[1]
+    np.testing.assert_array_equal(got, 2 * a)
+
+
+def test_float4_access_past_the_end_is_seen():
+    # the last vector of a 101-float buffer reaches 3 floats into the alignment padding: a store there faults,
+    # a load reads -1.7e38 (not a plausible number)
+    src = VEC4_LOADS.replace("if (t < n / 4)", "if (t <= n / 4)")
+    fault(src, [np.zeros(101, np.float32), np.zeros(101, np.float32), 101], "out-of-bounds",
+          launch="grid=1 block=256")
+    src = VEC4_LOADS.replace("if (t < n / 4)", "if (t <= n / 4)").replace("reinterpret_cast<float4*>(c)[t] = make_float4(2 * v.x, 2 * v.y, 2 * v.z, 2 * v.w);", "c[t] = v.x + v.y + v.z + v.w;")
+    got = run(src, [np.ones(101, np.float32), np.zeros(101, np.float32), 101], launch="grid=1 block=256").outputs[1]
+    assert got[24] == 4 and got[25] < -1e38
+
+
 def test_barrier_divergence_with_exited_threads():
     src = """__global__ void k(float* x) {
       if (threadIdx.x >= 100) return;

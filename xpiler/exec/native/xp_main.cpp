@@ -74,7 +74,11 @@ extern "C" void xp_warn(const char* kind, const char* fmt, ...) {
 // ---------------------------------------------------------------- guarded memory
 namespace {
 const size_t kPage = 4096;
-const unsigned char kCanary = 0xA5;
+// Padding bytes: writes into them are caught when the buffer is checked or freed; a read of them (a 16-byte
+// load over the end of an unaligned-length buffer) sees -1.7e38 in float, -5.3e303 in double, NaN in half and
+// -16843010 in int32: values that show in the results (and that arithmetic does not write back unchanged,
+// as it would a NaN, so a store of a value computed from them is still caught).
+const unsigned char kCanary = 0xFE;
 
 struct Region {
   char* map;       // start of the mapping (a guard page)
