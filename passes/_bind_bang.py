@@ -55,6 +55,10 @@ def bind(band: C.Band, ctx, dialect: str):
         for d in decls:
             env[d.sym] = C.ir_z3(d.init, env, defines)
             dec.append(env[d.sym])
-        return C.BindingModel([t, f], [t >= 0, t < tasks], active, dec, lambda r: [r / ch, r])
+        # the chunks [t * chunk, min(t * chunk + chunk, T)) are disjoint and each flat decodes by the mixed radix
+        # of the band: injective and onto follow as for one thread per iteration, given tasks * chunk >= T
+        total_z = C.ir_z3(total, env, defines)
+        return C.BindingModel([t, f], [t >= 0, t < tasks], active, dec, lambda r: [r / ch, r],
+                              canonical=(f, total_z, tasks * ch))
 
     return C.replace_band(band, stmt), {"tasks": tasks, "clusters": clusters, "cores": cores}, model, {}

@@ -316,7 +316,8 @@ class BindingModel:
     decoded: list  # z3 Int per band loop
     witness: Callable[[Any], list]  # rank -> coords
     # For a one-thread-per-iteration binding whose decode is exactly `decode(band, flat)` with
-    # flat = blockIdx * B + threadIdx guarded by flat < total: (flat, total, threads launched). Injective
+    # flat = blockIdx * B + threadIdx guarded by flat < total, or flat in a task's disjoint chunk
+    # [taskId * chunk, min(taskId * chunk + chunk, total)): (flat, total, threads or tasks * chunk). Injective
     # and onto then follow from the mixed-radix lemma (decode is a bijection [0, total) -> the band's box
     # when total > 0) plus a premise Z3 checks: the launch has at least `total` threads.
     canonical: tuple | None = None

@@ -655,11 +655,68 @@ def _txt(e) -> str:
 def _may_conflict(a: Access, b: Access, band: tuple[N.For, ...], facts: FuncFacts) -> bool:
     if a.index is None or b.index is None:
         return True
+    if a.index == b.index and a.width == b.width == 1 and _mixed_radix(a.index, band, a.loops):
+        return False
     i1, i2 = Instance("1", facts, access=a), Instance("2", facts, access=b)
     cs = domain(i1, a.loops) + domain(i2, b.loops) + i1.guard_constraints(a) + i2.guard_constraints(b)
     cs.append(z3.Or(*[i1.var(f.var) != i2.var(f.var) for f in band]))
     cs.append(overlap(i1.term(a.index), a.width, i2.term(b.index), b.width))
     return check_sat(cs) != z3.unsat
+
+
+def _mixed_radix(index: N.Expr, band: tuple[N.For, ...], loops: tuple[N.For, ...]) -> bool:
+    """Is `index` a row-major position in the band's box, `((v0 * S1 + v1) * S2 + v2) ... + c` with every band
+    variable v_k over [0, S_k) (step 1) and c free of loop variables? Two instances with different band
+    variables then touch different elements (the mixed-radix lemma) whatever the sizes: the dependence test
+    needs no solver (symbolic sizes make it nonlinear for Z3)."""
+    from xpiler.analysis.symbolic import poly
+
+    pa = poly(index)
+    if pa is None:
+        return False
+    p, atoms = pa
+    loop_vars = {f.var for f in loops} | {f.var for f in band}
+    key_of = {a.sym: k for k, a in atoms.by_key.items() if isinstance(a, N.Var)}
+    for k, a in atoms.by_key.items():  # loop variables appear only as plain atoms
+        if not isinstance(a, N.Var) and any(isinstance(n, N.Var) and n.sym in loop_vars for n in walk(a)):
+            return False
+    if any(f.var not in key_of for f in band):
+        return False
+    changed = {n.sym for f in band for n in walk(f) if isinstance(n, (N.Decl, N.Assign))}
+    if any(s_ in changed and s_ not in loop_vars for s_ in key_of):
+        return False  # a local set inside the band is no invariant
+    band_keys = {key_of[f.var]: f for f in band}
+    other = {key_of[s_] for s_ in loop_vars if s_ in key_of} - set(band_keys)
+    weights: dict = {}
+    for m, c in p.items():
+        ks = [k for k in m if k in band_keys]
+        if any(k in other for k in m) or len(ks) > 1:
+            return False
+        if ks:
+            rest = tuple(k for k in m if k != ks[0])
+            if m.count(ks[0]) != 1:
+                return False
+            weights.setdefault(ks[0], {})[rest] = c
+    want = {(): 1}
+    left = dict(band_keys)
+    while left:  # innermost digit first: the variable whose weight is the product of the inner extents
+        k = next((k for k in left if weights.get(k) == want), None)
+        if k is None:
+            return False
+        f = left.pop(k)
+        if not (isinstance(f.start, N.Const) and f.start.value == 0 and isinstance(f.step, N.Const)
+                and f.step.value == 1):
+            return False
+        stop = poly(f.stop, atoms)
+        if stop is None or any(kk in band_keys or kk in other for m in stop[0] for kk in m):
+            return False
+        want = {}
+        for m1, c1 in weights[k].items():
+            for m2, c2 in stop[0].items():
+                mm = tuple(sorted(m1 + m2))
+                want[mm] = want.get(mm, 0) + c1 * c2
+        want = {m: c for m, c in want.items() if c}
+    return True
 
 
 def overlap(x: Any, wx: int, y: Any, wy: int) -> Any:

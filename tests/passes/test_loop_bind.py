@@ -397,3 +397,27 @@ def test_shared_module_buffer_of_a_parallel_loop_is_checked():
     prog = prog.replace(module=dataclasses.replace(prog.module, items=items))
     with pytest.raises(PassDeclined, match="module buffer shared"):
         C.select_band(prog.entry_func, prog.module)
+
+
+ROW_MAJOR = """void f(const float *x, float *y, int N, int C, int H, int W) {
+  for (int n = 0; n < N; ++n)
+    for (int c = 0; c < C; ++c)
+      for (int h = 0; h < H; ++h)
+        for (int w = 0; w < STOP_W; ++w)
+          y[((n * C + c) * H + h) * W + w] = x[0];
+}
+"""
+
+
+@pytest.mark.parametrize("stop_w,radix", [("W", True), ("W + 1", False), ("2 * W", False)])
+def test_row_major_writes_are_told_apart_without_a_solver(stop_w, radix):
+    # ((n * C + c) * H + h) * W + w with every digit inside its extent: distinct band iterations write distinct
+    # elements for every size (the mixed-radix lemma); a digit that can reach its radix breaks it
+    from xpiler.lang import parse
+    from xpiler.passes._deps import _mixed_radix
+
+    func = parse(ROW_MAJOR.replace("STOP_W", stop_w), "c").func("f")
+    loops = [n for n in walk(func) if isinstance(n, N.For)]
+    store = next(n for n in walk(func) if isinstance(n, N.Store))
+    assert _mixed_radix(store.target.indices[0], tuple(loops), tuple(loops)) is radix
+    assert not _mixed_radix(store.target.indices[0], tuple(loops[1:]), tuple(loops))  # n varies in the index

@@ -234,6 +234,10 @@ MEMORY_BUDGET_BYTES = 256 << 20
 DEFAULT_SCALAR_CANDIDATES = (64, 100, 37, 16)
 FIRST_EXTENTS = (64, 48, 40, 56, 72, 24, 80, 32)  # distinct extents of the first binding, in parameter order
 FIRST_STEPS = (3, 2, 5, 4, 6, 7)  # and of the parameters that act as steps or windows
+# The first binding's extents multiply to at most this (scaled down evenly when more sizes would exceed it):
+# a 7-deep convolution at 64 x 48 x 40 x 56 x 72 is 10^8 multiply-adds, minutes on an emulated target.
+FIRST_EXTENT_PRODUCT = 1 << 20
+MIN_FIRST_EXTENT = 8
 LARGE_EXTENT = 5 * 65536 + 37  # the second binding of a one-extent source: two 8192-element tiles per task of 16 and a tail
 MAX_DOMAIN_RUNS = 6  # runs of the source the search may spend, in all
 SECOND_BINDING_RUNS = 3  # and besides, for the further bindings the final check tests
@@ -395,8 +399,31 @@ def first_binding(program, cands: dict[int, list[int]]) -> dict[int, int]:
     if len(cands) < 2:
         return {}
     steps = scalar_steps(program)
-    ext, stp = iter(FIRST_EXTENTS), iter(FIRST_STEPS)
-    return {i: next(stp, 1 + len(cands) + i) if i in steps else next(ext, 64 + 8 * i) for i in sorted(cands)}
+    ext_params = [i for i in sorted(cands) if i not in steps]
+    ext = iter(_first_extents(len(ext_params)))
+    stp = iter(FIRST_STEPS)
+    return {i: next(stp, 1 + len(cands) + i) if i in steps else next(ext) for i in sorted(cands)}
+
+
+def _first_extents(k: int) -> list[int]:
+    """k distinct extents, FIRST_EXTENTS in order, scaled down evenly when their product would exceed
+    FIRST_EXTENT_PRODUCT (never below MIN_FIRST_EXTENT)."""
+    vals = [FIRST_EXTENTS[j] if j < len(FIRST_EXTENTS) else 64 + 8 * j for j in range(k)]
+    return _fit_product(vals, FIRST_EXTENT_PRODUCT)
+
+
+def _fit_product(vals: list[int], limit: int) -> list[int]:
+    prod = math.prod(vals)
+    if prod <= limit or not vals:
+        return vals
+    f = (limit / prod) ** (1 / len(vals))
+    out: list[int] = []
+    for v in vals:
+        w = max(MIN_FIRST_EXTENT, int(v * f))
+        while w in out:
+            w += 1
+        out.append(w)
+    return out
 
 
 def scalar_candidates(program) -> dict[int, list[int]]:
@@ -532,7 +559,8 @@ def _bindings(fixed: dict[int, Any], cands: dict[int, list[int]], first: dict[in
 def _second_bindings(program, primary: dict[int, Any], free: list[int]) -> list[dict[int, Any]]:
     """Bindings to test besides the first valid one, most telling first: a one-extent source once large
     (LARGE_EXTENT: several tiles of any chunking a target may use, and a tail), any source with its
-    extents 37 larger (not multiples of the first values, so tails that the first binding filled exactly)."""
+    extents 37 larger (not multiples of the first values, so tails that the first binding filled exactly;
+    less for sources of many sizes)."""
     steps = scalar_steps(program)
     ext = [i for i in free if i not in steps and isinstance(primary.get(i), int)]
     if not ext:
@@ -540,7 +568,11 @@ def _second_bindings(program, primary: dict[int, Any], free: list[int]) -> list[
     out = []
     if len(ext) == 1 and primary[ext[0]] < LARGE_EXTENT:
         out.append({**primary, ext[0]: LARGE_EXTENT})
-    out.append({**primary, **{i: primary[i] + 37 for i in ext}})
+    # the largest step in (37, 19, 11, 7, 5, 3) that keeps the product within 4x the first binding's limit
+    # (a source of many sizes stays testable on an emulated target)
+    limit = max(4 * FIRST_EXTENT_PRODUCT, math.prod(primary[i] for i in ext))
+    d = next((d for d in (37, 19, 11, 7, 5) if math.prod(primary[i] + d for i in ext) <= limit), 3)
+    out.append({**primary, **{i: primary[i] + d for i in ext}})
     return out
 
 
