@@ -338,3 +338,25 @@ def test_memcpy_wrong_direction():
       hipMemcpy(x, d, 256, hipMemcpyHostToDevice);
     }"""
     fault(src, [np.zeros(64, np.float32)], "memory-space", "device memory (from hipMalloc)")
+
+
+PROGRAM = """#include <hip/hip_runtime.h>
+#include <cstdio>
+__global__ void fill(float* y, float v) { y[blockIdx.x * blockDim.x + threadIdx.x] = v * threadIdx.x; }
+int main(int argc, char** argv) {
+  float* d = nullptr;
+  if (hipMalloc(&d, 256 * sizeof(float)) != hipSuccess) return 1;
+  hipLaunchKernelGGL(fill, dim3(2), dim3(128), 0, 0, d, 0.5f);
+  float h[256];
+  hipMemcpy(h, d, sizeof h, hipMemcpyDeviceToHost);
+  hipFree(d);
+  printf("%s %g %g\\n", argc == 1 ? "ok" : "argc?", h[3], h[255]);
+  return h[255] == 63.5f ? 0 : 2;
+}
+"""
+
+
+def test_a_whole_program_runs_with_its_own_main():
+    # main is the entry: it takes no arguments from the harness; what it prints and returns is its result
+    res = run_kernel(PROGRAM, "hip", args=[], entry="main")
+    assert res.stdout == "ok 1.5 63.5\n[xpiler] main returned 0\n"

@@ -109,6 +109,7 @@ _LIBRARY_NAMES = frozenset(
        "malloc free calloc realloc memcpy memset memmove strlen printf puts rand srand qsort atoi atof "
        "select index time clock signal raise").split())
 _RENAME_PREFIX = "xp_user_"
+PROGRAM_STATUS = "[xpiler] main returned "  # the line a whole program's run ends with (its exit status)
 
 
 def _rename_occurrences(text: str, name: str, new: str, *, calls: bool, definition: int | None) -> str:
@@ -132,18 +133,22 @@ def _rename_occurrences(text: str, name: str, new: str, *, calls: bool, definiti
     return "".join(out)
 
 
-def _build_source(source: str, backend, fn: FunctionInfo, kernel: bool, functions, filename: str):
+def _build_source(source: str, backend, fn: FunctionInfo, kernel: bool, functions, filename: str,
+                  include_from: str | None = None):
     """The user's text as the executor compiles it: missing local includes dropped, the user's `main`
     renamed (the executor has its own), an entry named like a library function renamed.
     Returns (text, the entry's name inside the build, missing includes)."""
-    text, missing = drop_missing_includes(source, filename, [*backend.include_dirs(), *SYSTEM_INCLUDE_DIRS])
+    text, missing = drop_missing_includes(source, include_from or filename,
+                                          [*backend.include_dirs(), *SYSTEM_INCLUDE_DIRS])
     internal = fn.name
     if missing:
         functions = find_functions(text)  # offsets of the text without the dropped lines
-    mains = [f for f in functions if f.name == "main" and f.name != fn.name]
+    mains = [f for f in functions if f.name == "main"]
     for f in sorted(mains, key=lambda f: -f.name_pos):
         text = text[:f.name_pos] + _RENAME_PREFIX + "main" + text[f.name_pos + 4:]
-    if fn.name in _LIBRARY_NAMES:
+    if fn.name == "main":  # a whole program: the executor's main runs the user's
+        internal = _RENAME_PREFIX + "main"
+    elif fn.name in _LIBRARY_NAMES:
         internal = _RENAME_PREFIX + fn.name
         definition = next((f.name_pos for f in find_functions(text) if f.name == fn.name), None)
         text = _rename_occurrences(text, fn.name, internal, calls=not kernel and backend.name in ("c", "vnni"),
@@ -165,6 +170,18 @@ def _translation_unit(source: str, backend, fn: FunctionInfo, kernel: bool, file
     parts.append(backend.shim_extra(source, functions))
     if _VECTOR_POINTER_CAST.search(source):  # buffers start 16-byte aligned, as device allocators give them
         parts.append('extern "C" unsigned xp_gmem_min_align = 16;')
+    if fn.name == "main":  # a program: no arguments; what it prints and returns is its result
+        argv = "1, xp_argv" if fn.params.strip() not in ("", "void") else ""
+        parts.append(
+            "extern \"C\" const char* xp_entry_signature(void) { return \"\"; }\n"
+            "extern \"C\" void xp_entry(void** args, const char* launch) {\n"
+            "  (void)args; (void)launch;\n"
+            "  static char xp_arg0[] = \"program\";\n  static char* xp_argv[] = {xp_arg0, nullptr};\n  (void)xp_argv;\n"
+            f"  int status = {internal}({argv});\n"
+            "  fflush(stdout);\n"
+            f"  printf(\"{PROGRAM_STATUS}%d\\n\", status);\n}}\n"
+        )
+        return "\n".join(parts)
     call = f"xp_launch_entry(&{internal}, args, launch)" if kernel else f"(void)launch; xp::invoke(&{internal}, args)"
     parts.append(
         "extern \"C\" const char* xp_entry_signature(void) {\n"
@@ -201,20 +218,24 @@ def _parse_signature(sig: str) -> list[Param]:
     return params
 
 
-def compile_program(source: str, dialect: str, *, entry: str | None = None, filename: str | None = None) -> Program:
-    """Compile `source` for the CPU executor of `dialect` (cached by content)."""
+def compile_program(source: str, dialect: str, *, entry: str | None = None, filename: str | None = None,
+                    include_dir: str | None = None) -> Program:
+    """Compile `source` for the CPU executor of `dialect` (cached by content). Its quoted includes are looked
+    up beside `filename`, or in `include_dir` when given (a translation of a file includes the headers beside
+    the original)."""
     filename = filename or f"<{dialect} kernel>"
+    include_from = str(Path(include_dir) / "_") if include_dir else filename
     backend = get_backend(dialect)
     if "\x00" in source:
         raise BadInput("the file contains NUL bytes (is it a binary file?)", file=filename)
     functions = find_functions(source)
     fn = select_entry(functions, entry, backend, filename, source)
     kernel = backend.is_kernel(fn)
-    text, internal, missing = _build_source(source, backend, fn, kernel, functions, filename)
+    text, internal, missing = _build_source(source, backend, fn, kernel, functions, filename, include_from)
     if text != source:
         functions = find_functions(text)
     unit = _translation_unit(text, backend, fn, kernel, filename, functions, internal)
-    headers = local_includes(text, filename)
+    headers = local_includes(text, include_from)
     try:
         path = build_executable(
             unit,
@@ -223,7 +244,7 @@ def compile_program(source: str, dialect: str, *, entry: str | None = None, file
             runtime_sources=[backend.runtime_dir / s for s in backend.runtime_sources],
             what=filename,
             user_headers=headers,
-            quote_dir=Path(filename).parent if headers else None,
+            quote_dir=Path(include_from).parent if headers else None,
         )
     except CompileError as e:
         e.file = e.file or filename
@@ -363,7 +384,8 @@ def run_kernel(
     filename: str | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    include_dir: str | None = None,
 ) -> RunResult:
     """Compile (cached) and run one kernel. See the module docstring."""
-    program = compile_program(source, dialect, entry=entry, filename=filename)
+    program = compile_program(source, dialect, entry=entry, filename=filename, include_dir=include_dir)
     return execute(program, args, launch=launch, timeout=timeout, memory_mb=memory_mb)

@@ -26,6 +26,7 @@ class Program:
     entry_is_kernel: bool = False
     launch: str | None = None  # normalized launch text for a kernel entry ("grid=... block=..." / "tasks=...")
     notes: tuple[tuple[str, Any], ...] = ()  # free-form facts passes leave for later passes (key, value)
+    include_dir: str | None = None  # the source file's folder: its quoted includes, for every state's runs
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -42,7 +43,12 @@ class Program:
             launch = parse_launch(launch, origin=path or "launch").text
         if not is_kernel:
             launch = None
-        return cls(module, dialect, fn.name, is_kernel, launch)
+        include_dir = None
+        if path and not path.startswith("<"):
+            import os
+
+            include_dir = os.path.dirname(os.path.abspath(path))
+        return cls(module, dialect, fn.name, is_kernel, launch, include_dir=include_dir)
 
     def replace(self, **changes) -> "Program":
         return dataclasses.replace(self, **changes)

@@ -843,7 +843,8 @@ def _run(prog, args: Sequence[Any], timeout: float):
     from xpiler.exec import run_kernel
 
     res = run_kernel(prog.text(), prog.dialect, args=[np.copy(a) if isinstance(a, np.ndarray) else a for a in args],
-                     entry=prog.entry, launch=prog.launch if prog.entry_is_kernel else None, timeout=timeout)
+                     entry=prog.entry, launch=prog.launch if prog.entry_is_kernel else None, timeout=timeout,
+                     include_dir=getattr(prog, "include_dir", None))
     return res.outputs
 
 
