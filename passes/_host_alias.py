@@ -62,6 +62,7 @@ def alias_copies(program):
     defines = module.defines()
     params = {p.sym: p for p in entry.params if isinstance(p.type, T.Pointer)}
     body, notes = entry.body, []
+    counts: dict = {}
     for d, nbytes in [m for m in (_malloc_of(s) for s in entry.body) if m is not None]:
         got = _plan(body, d, nbytes, params, module, defines)
         if got is None:
@@ -72,11 +73,27 @@ def alias_copies(program):
         repl = N.Cast(decl.type, N.Var(P)) if cast else N.Var(P)
         body = tuple(substitute(s, {d: repl}) for k, s in enumerate(body) if k not in drop)
         notes.append(f"host: device copy {d.name} of {P.name} replaced by {P.name}")
+        counts[P.name] = _elements(nbytes, params[P].type.pointee)
     if body is entry.body:
         return program, notes
     body = drop_dead_scalars(body)
     items = tuple(dataclasses.replace(it, body=body) if it is entry else it for it in module.items)
-    return program.replace(module=dataclasses.replace(module, items=items)), notes
+    out = program.replace(module=dataclasses.replace(module, items=items))
+    if counts:  # the source's own statement of each buffer's size, for a later host conversion OUT
+        out = out.with_note(SOURCE_COUNTS, {**(program.note(SOURCE_COUNTS) or {}), **counts})
+    return out, notes
+
+
+SOURCE_COUNTS = "host.source_counts"  # note: {entry parameter name: element count the source's host copies}
+
+
+def _elements(nbytes: N.Expr, elem) -> N.Expr:
+    """`nbytes` (a byte count) in elements of `elem`: `X * sizeof(T)` -> X (casts of X kept), else nbytes / size."""
+    if isinstance(nbytes, N.BinOp) and nbytes.op == "*":
+        for a, b in ((nbytes.a, nbytes.b), (nbytes.b, nbytes.a)):
+            if isinstance(b, N.SizeOf) and isinstance(b.arg, T.Type) and b.arg == elem:
+                return a
+    return N.BinOp("/", nbytes, N.SizeOf(elem))
 
 
 def _plan(body, d, nbytes, params, module, defines):

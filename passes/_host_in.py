@@ -225,6 +225,11 @@ class _Host(Rewriter):
     def rewrite_Launch(self, s: N.Launch):
         return N.Evaluate(N.Call(s.kernel, s.args, N.CallKind.FUNC, s.template_args), loc=s.loc)
 
+    def rewrite_Call(self, e: N.Call):
+        if e.kind in (N.CallKind.MATH, N.CallKind.INTRINSIC):  # __float2half and friends run on the host too
+            return devmath.rewrite_call(e)
+        return None
+
     def rewrite_Evaluate(self, s: N.Evaluate):
         call = s.value
         while isinstance(call, N.Call) and call.kind is N.CallKind.MACRO and len(call.args) == 1:

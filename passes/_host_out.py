@@ -32,6 +32,7 @@ from xpiler.pipeline.program import Program
 from xpiler.verify.extents import stable_extents
 
 from ._host_access import ParamUse, analyze
+from ._host_alias import SOURCE_COUNTS
 from ._host_domain import domain, inline, single_defs
 from ._host_ir import fresh, map_types, names_in, pointer_scope, replace_func, with_includes
 
@@ -170,6 +171,7 @@ def _wrapper(program, entry, kname, extents, uses, api: RuntimeAPI, taken):
     scans, head, alloc, copy_in, copy_out, free, args = [], [], [], [], [], [], []
     obligations = []
     counts: dict[int, N.Expr] = {}
+    trusted: set = set()  # parameters sized by the source's own copies, not by a proof
     wrap_map = {a.sym: b for a, b in zip(entry.params, pv)}
     wrapper_names = {p.sym.name for p in params} | {"d_" + p.sym.name for p in params}
     size_syms: dict = {}
@@ -184,8 +186,16 @@ def _wrapper(program, entry, kname, extents, uses, api: RuntimeAPI, taken):
         ext = extents[i] if i < len(extents) else None
         u = uses.get(i, ParamUse(escapes=True))
         symbolic = None
+        given = (program.note(SOURCE_COUNTS) or {}).get(p.sym.name)
         if ext is None or (ext.count is None and not ext.data_dependent):
-            got, why = _symbolic_count(entry, u, defines)
+            if given is not None and _over_entry(given, entry, defines) and not u.escapes:
+                # the source's host code copied this many elements of the buffer: its own statement of the
+                # user's buffer size (a kernel that reads whole 16-element K tiles assumes K % 16 == 0; a
+                # bound that covers every K would copy past the user's buffer). Proved below when it can be.
+                got, why = (given, {}), ""
+                trusted.add(i)
+            else:
+                got, why = _symbolic_count(entry, u, defines)
             symbolic = None
             if got is not None:
                 symbolic, needed = got
@@ -228,7 +238,7 @@ def _wrapper(program, entry, kname, extents, uses, api: RuntimeAPI, taken):
         free.append(_host_call(api.free, N.Var(d)))
         args.append(N.Var(d))
         obligations.append(_cover_obligation(entry, i, ext, u, defines) if symbolic is None
-                           else _symbolic_cover_obligation(entry, i, symbolic, u, defines))
+                           else _symbolic_cover_obligation(entry, i, symbolic, u, defines, i in trusted))
     if api.queue is None:
         launch = [N.Launch(kname, (N.Const(1), N.Const(1)), tuple(args))]
         pre, post = [], []
@@ -518,7 +528,15 @@ def _symbolic_count(func: N.Func, u: ParamUse, defines: dict) -> tuple[tuple | N
     return (best, {s_: e for s_, e in locals_.items() if s_ in used}), ""
 
 
-def _symbolic_cover_obligation(func: N.Func, i: int, count: N.Expr, u: ParamUse, defines: dict) -> Obligation:
+def _over_entry(e: N.Expr, func: N.Func, defines: dict) -> bool:
+    """Does `e` read only `func`'s parameters (and constants, object-like macros, sizeof)?"""
+    params = {p.sym for p in func.params}
+    return not any(isinstance(n, (N.Load, N.Call, N.Deref)) for n in walk(e)) and all(
+        n.sym in params or n.sym.name in defines for n in walk(e) if isinstance(n, N.Var))
+
+
+def _symbolic_cover_obligation(func: N.Func, i: int, count: N.Expr, u: ParamUse, defines: dict,
+                               trusted: bool = False) -> Obligation:
     name = func.params[i].sym.name
 
     def check():
@@ -531,6 +549,9 @@ def _symbolic_cover_obligation(func: N.Func, i: int, count: N.Expr, u: ParamUse,
             got = covers(count, index, domain(acc, defs, defines), params, defines,
                          scan=[x for f in loops for x in (f.start, f.stop)] + list(locals_.values()), hyps=hyps)
             if got is not True:
+                if trusted:
+                    return None, (f"{name}: sized as the source's host code copies it; not proved that every "
+                                  "access lies inside (the source assumes it)")
                 return got, f"{name}: not proved that every access lies inside the allocation"
         return True, f"{name}: every access lies inside the run-time size"
 

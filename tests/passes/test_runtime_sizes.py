@@ -262,3 +262,37 @@ def test_unbounded_buffer_is_declined_with_the_reason():
 
     with pytest.raises(TranslationFailed, match="'x'"):
         transcompile(src, "c", "cuda")
+
+
+ROWSUM_TILED_CU = """#include <cuda_runtime.h>
+#define TK 16
+__global__ void row_sums(const float *A, float *out, int M, int K) {
+  int r = blockIdx.x * blockDim.x + threadIdx.x;
+  if (r >= M) return;
+  float s = 0.0f;
+  for (int k0 = 0; k0 < K; k0 += TK)
+    for (int c = 0; c < TK; ++c) s += A[r * K + k0 + c];  // whole tiles: the source assumes K % 16 == 0
+  out[r] = s;
+}
+void row_sums_host(const float *A, float *out, int M, int K) {
+  float *dA, *dO;
+  cudaMalloc(&dA, M * K * sizeof(float));
+  cudaMalloc(&dO, M * sizeof(float));
+  cudaMemcpy(dA, A, M * K * sizeof(float), cudaMemcpyHostToDevice);
+  row_sums<<<(M + 63) / 64, 64>>>(dA, dO, M, K);
+  cudaMemcpy(out, dO, M * sizeof(float), cudaMemcpyDeviceToHost);
+  cudaFree(dA);
+  cudaFree(dO);
+}
+"""
+
+
+def test_a_buffer_sized_by_the_sources_own_copy():
+    # no count over M and K covers the reads for every K (whole 16-wide tiles), but the source's host code says
+    # how many elements A has: the target allocates and copies exactly that, and says the bound is assumed
+    res = transcompile(ROWSUM_TILED_CU, "cuda", "bang")
+    assert res.verified, res.report.summary()
+    assert re.search(r"cnrtMalloc\([^;]*M \* K \* sizeof\(float\)", res.code), res.code
+    a = _rng(3).standard_normal(5 * 32).astype(np.float32)
+    got = run_kernel(res.code, "bang", args=[a, np.zeros(5, np.float32), np.int32(5), np.int32(32)]).outputs[1]
+    np.testing.assert_allclose(got, a.reshape(5, 32).sum(axis=1), rtol=1e-5)
