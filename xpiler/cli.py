@@ -1,6 +1,6 @@
 """The `xpiler` command line.
 
-    xpiler run FILE [--dialect D] --inputs IN.npz --output OUT.npz [--entry NAME] [--launch SPEC]
+    xpiler run FILE [--dialect D] [--inputs IN.npz --output OUT.npz] [--entry NAME] [--launch SPEC]
     xpiler check FILE [--dialect D]          compile with the real compiler (gcc -Wall, nvcc, hipcc)
     xpiler parse FILE [--dialect D] [--emit | --dump] [--json] [-o OUT]
                                              lift into the IR; print it back, dump it, or report opaque nodes
@@ -87,17 +87,18 @@ def cmd_run(ns: argparse.Namespace) -> int:
 
     source = _read_source(ns.file)
     dialect = ns.dialect or dialect_for_path(ns.file, source)
-    args = _load_inputs(ns.inputs)
+    args = _load_inputs(ns.inputs) if ns.inputs else []
     res = run_kernel(source, dialect, args=args, entry=ns.entry, launch=ns.launch, filename=ns.file,
                      timeout=ns.timeout, memory_mb=ns.memory)
-    _save_outputs(ns.output, res.outputs)
+    if ns.output:
+        _save_outputs(ns.output, res.outputs)
     for w in res.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if res.stdout:
         sys.stdout.write(res.stdout)
     launch = f" launch {res.launch}" if res.launch else ""
-    print(f"ran {res.entry} ({dialect}){launch} in {res.elapsed_s * 1e3:.2f} ms; outputs written to {ns.output}",
-          file=sys.stderr)
+    written = f"; outputs written to {ns.output}" if ns.output else ""
+    print(f"ran {res.entry} ({dialect}){launch} in {res.elapsed_s * 1e3:.2f} ms{written}", file=sys.stderr)
     return 0
 
 
@@ -354,8 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "pointer argument after the run, under the same keys.")
     r.add_argument("file", help="kernel source (.c .cpp .cu .hip .mlu)")
     r.add_argument("--dialect", choices=None, help="c, vnni, cuda, hip or bang (default: from the extension)")
-    r.add_argument("--inputs", required=True, metavar="IN.npz")
-    r.add_argument("--output", required=True, metavar="OUT.npz")
+    r.add_argument("--inputs", metavar="IN.npz", help="the entry's arguments (not for a whole program with main)")
+    r.add_argument("--output", metavar="OUT.npz", help="where to write the buffers afterwards")
     r.add_argument("--entry", help="function to call (default: the only extern \"C\" function, else the only kernel)")
     r.add_argument("--launch", metavar="SPEC",
                    help="for a bare device kernel: 'grid=X,Y,Z block=X,Y,Z' (cuda, hip) or "

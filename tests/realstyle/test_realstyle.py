@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from xpiler import run_kernel
+from xpiler import run_kernel, transcompile
 from xpiler.errors import BadInput
 from xpiler.exec.entry import Candidate, choose_entry
 from xpiler.exec.scan import find_functions
@@ -216,14 +216,23 @@ def test_entry_is_the_same_for_the_executors_and_the_pass_chain(name):
     assert Program.from_source(text, d, path=path).entry == ENTRIES[name]
 
 
-def test_program_with_only_main_launching_is_refused_naming_the_kernels():
+def test_program_whose_main_launches_is_translated_and_verified_whole():
+    # main is the entry (for the executors and the pass chain alike); the port is verified by running both
+    # programs and comparing what they print and return
     text, d, path = _load("main_program.cu")
-    for pick in (lambda: select_entry(parse(text, d, path=path), None, path), lambda: _exec_entry(text, d, path)):
-        with pytest.raises(BadInput) as ei:
-            pick()
-        assert "whole programs with main() are not supported yet" in str(ei.value) and "(fill)" in str(ei.value)
-    # the kernel itself can still be chosen
-    assert _exec_entry(text, d, path, "fill") == "fill"
+    assert select_entry(parse(text, d, path=path), None, path).name == "main"
+    assert _exec_entry(text, d, path) == "main"
+    assert _exec_entry(text, d, path, "fill") == "fill"  # the kernel itself can still be chosen
+    assert run_kernel(text, d, args=[], filename=path).stdout == "1.000000\n[xpiler] main returned 0\n"
+    res = transcompile(text, d, "hip", path=path)
+    assert res.verified and "int main()" in res.code and "hipMalloc(&d, n * sizeof(float));" in res.code, res.code
+    assert "cuda" not in res.code.replace("<cuda_runtime.h>", "")
+    # a wrong program is told apart by its output
+    from xpiler.verify.tester import differential
+
+    bad = res.code.replace("1.0f", "2.0f")
+    verdict = differential(Program.from_source(text, d, path=path), Program.from_source(bad, "hip"), [[]])
+    assert not verdict.ok and "printed output differs at line 1: '1.000000' vs '2.000000'" in " ".join(verdict.checks)
 
 
 def test_truly_ambiguous_choices_list_the_candidates():

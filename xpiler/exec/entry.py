@@ -9,7 +9,7 @@ other functions each one launches or calls) and ask `choose_entry`:
    top of the host code), `main` aside: with exactly one such launcher it is the entry, whatever its name
    and linkage; with several, the one `extern "C"` among them, else the choice is ambiguous.
 3. A file with `main()` is a program. When `main` is the only host code that launches kernels, the file is
-   a whole program, which is not supported yet: BadInput naming the kernels.
+   a whole program and `main` is the entry: it takes nothing, and what it prints and returns is its result.
 4. Without launchers: the only `extern "C"` function, else the only device kernel (a bare kernel, launched
    with `--launch`), else the only host function other than `main` that no other function calls.
 Device helpers (`__device__`, `__mlu_func__`) are never chosen automatically. When a step finds several
@@ -76,11 +76,7 @@ def choose_entry(cands: list[Candidate], entry: str | None, filename: str, *, wh
         raise BadInput(f"several host functions launch kernels ({_describe(tops)}); choose the entry with --entry",
                        file=filename)
     if main is not None and main.host and "main" in launchers:
-        kernels = sorted(set(main.launches) | {k for n in launchers for k in by_name[n].launches})
-        raise BadInput(
-            f"whole programs with main() are not supported yet: only main launches the kernels "
-            f"({', '.join(kernels)}); put the launches in a host function (or give --entry for a kernel)",
-            file=filename)
+        return main  # a whole program: what it prints and returns is its result
     for pool in ([c for c in cands if c.extern_c and not c.device],
                  [c for c in cands if c.kernel],
                  [c for c in host if not c.static and c.name != "main" and c.name not in called]):

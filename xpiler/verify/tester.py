@@ -577,7 +577,14 @@ def _second_bindings(program, primary: dict[int, Any], free: list[int]) -> list[
 
 
 def _writes_something(args, outputs) -> bool:
-    """Did the run change any element of any buffer (outputs start from a non-zero pattern)?"""
+    """Did the run change any element of any buffer (outputs start from a non-zero pattern)? A program's
+    printed output (one more output than arguments) counts when it prints more than its status line."""
+    if len(outputs) == len(args) + 1 and outputs[-1] is not None:
+        from xpiler.exec.runner import PROGRAM_STATUS
+
+        text = bytes(outputs[-1]).decode(errors="replace")
+        if text.split(PROGRAM_STATUS)[0].strip():
+            return True
     for a, o in zip(args, outputs):
         if o is None or not isinstance(a, np.ndarray) or a.ndim == 0:
             continue
@@ -839,12 +846,19 @@ def _test_key(args: Sequence[Any]) -> str:
     return h.hexdigest()
 
 
+def is_program(prog) -> bool:
+    """A whole program: `main` is the entry; its result is what it prints and returns."""
+    return prog.entry == "main"
+
+
 def _run(prog, args: Sequence[Any], timeout: float):
     from xpiler.exec import run_kernel
 
     res = run_kernel(prog.text(), prog.dialect, args=[np.copy(a) if isinstance(a, np.ndarray) else a for a in args],
                      entry=prog.entry, launch=prog.launch if prog.entry_is_kernel else None, timeout=timeout,
                      include_dir=getattr(prog, "include_dir", None))
+    if is_program(prog):  # its output (ending with the status line the executor adds) is compared byte for byte
+        return list(res.outputs) + [np.frombuffer(res.stdout.encode(), dtype=np.uint8).copy()]
     return res.outputs
 
 
@@ -919,6 +933,15 @@ def differential(prog_a, prog_b, tests: Sequence[Sequence[Any]], *, timeout: flo
                 v.checks.append(f"test {t}: {name} ok (max abs err {err:.3g})")
                 continue
             v.ok = False
+            if name == "the printed output":  # the first line that differs, as text
+                la = bytes(ra).decode(errors="replace").splitlines()
+                lb = bytes(gb).decode(errors="replace").splitlines()
+                k = next((k for k in range(max(len(la), len(lb))) if k >= len(la) or k >= len(lb) or la[k] != lb[k]), 0)
+                av, bv = (la[k] if k < len(la) else None), (lb[k] if k < len(lb) else None)
+                v.checks.append(f"test {t}: the printed output differs at line {k + 1}: {av!r} vs {bv!r}")
+                if v.first_divergence is None:
+                    v.first_divergence = (i, name, k, av, bv)
+                continue
             av = ra.ravel()[idx].item() if idx is not None and idx < ra.size else None
             bv = gb.ravel()[idx].item() if idx is not None and idx < gb.size else None
             v.checks.append(f"test {t}: {name} differs at [{idx}]: {av!r} vs {bv!r} (max abs err {err:.3g})")
@@ -935,6 +958,8 @@ def _describe(e: Exception) -> str:
 
 
 def _param_name(prog, i: int) -> str:
+    if is_program(prog) and i == len(prog.entry_func.params):
+        return "the printed output"
     try:
         return prog.entry_func.params[i].sym.name
     except (KeyError, IndexError):
