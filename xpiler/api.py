@@ -12,7 +12,7 @@ and parameters plus a `// xpiler:launch` line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from xpiler.errors import BadInput
 from xpiler.pipeline.manager import Outcome, PassManager, TranslationFailed
@@ -40,7 +40,8 @@ class Result:
 def transcompile(code: str, source: str, target: str, *, verify: bool = True, launch: str | None = None,
                  entry: str | None = None, seed: int | None = None, path: str | None = None,
                  knobs: Mapping[str, Any] | None = None, manager: PassManager | None = None,
-                 progress=None, args: Mapping[str, Any] | None = None, strict: bool | None = None) -> Result:
+                 progress=None, args: Mapping[str, Any] | None = None, strict: bool | None = None,
+                 include_dirs: Sequence[str] = ()) -> Result:
     """Translate `code` from dialect `source` to `target`.
 
     launch: the launch configuration of a bare device kernel when the code has no `// xpiler:launch` line.
@@ -49,14 +50,15 @@ def transcompile(code: str, source: str, target: str, *, verify: bool = True, la
     tests, by name (`{"size": 8192}`), used as given; the others are searched in the source's valid domain
     (`report.scalars` says which values were tested). strict: an exception inside a pass, an obligation or
     the Tester that is not an XpilerError raises InternalError with its traceback instead of failing the step
-    (default: the environment variable XPILER_STRICT). Raises BadInput for bad input (file:line:col)
+    (default: the environment variable XPILER_STRICT). include_dirs: folders of the headers the code includes
+    (as a compiler's -I; the file's own folder, from `path`, is searched for quoted includes). Raises BadInput for bad input (file:line:col)
     and TranslationFailed (with `.report`) when no plan succeeds; an unverified result has `verified=False`
     and the reason in `report.reason`."""
     known = available_dialects()
     for name, d in (("source", source), ("target", target)):
         if d not in known:
             raise BadInput(f"unknown {name} dialect {d!r}; known: {', '.join(known)}")
-    program = Program.from_source(code, source, path=path, entry=entry, launch=launch)
+    program = Program.from_source(code, source, path=path, entry=entry, launch=launch, include_dirs=include_dirs)
     if program.entry_is_kernel and not program.launch:
         raise BadInput(f"{program.entry} is a bare device kernel: give its launch configuration (launch=... or a "
                        "'// xpiler:launch ...' line)", file=path)

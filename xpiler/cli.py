@@ -89,6 +89,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     dialect = ns.dialect or dialect_for_path(ns.file, source)
     args = _load_inputs(ns.inputs) if ns.inputs else []
     res = run_kernel(source, dialect, args=args, entry=ns.entry, launch=ns.launch, filename=ns.file,
+                     include_dirs=ns.include,
                      timeout=ns.timeout, memory_mb=ns.memory)
     if ns.output:
         _save_outputs(ns.output, res.outputs)
@@ -256,7 +257,7 @@ def cmd_translate(ns: argparse.Namespace) -> int:
     cb, status = _progress(not ns.json)
     try:
         res = transcompile(source_text, source, target, verify=not ns.no_verify, launch=ns.launch, entry=ns.entry,
-                           seed=ns.seed, path=ns.file, progress=cb, args=given)
+                           seed=ns.seed, path=ns.file, progress=cb, args=given, include_dirs=ns.include)
     except TranslationFailed as e:
         if status is not None:
             status.stop()
@@ -302,7 +303,7 @@ def cmd_verify(ns: argparse.Namespace) -> int:
     for path, dialect in ((ns.file_a, ns.dialect_a), (ns.file_b, ns.dialect_b)):
         text = _read_source(path)
         d = dialect or dialect_for_path(path, text)
-        prog = Program.from_source(text, d, path=path, entry=ns.entry, launch=ns.launch)
+        prog = Program.from_source(text, d, path=path, entry=ns.entry, launch=ns.launch, include_dirs=ns.include)
         if prog.entry_is_kernel and not prog.launch:
             raise BadInput(f"{prog.entry} is a bare kernel without a '// xpiler:launch' line; give --launch", file=path)
         progs.append(prog)
@@ -357,6 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--dialect", choices=None, help="c, vnni, cuda, hip or bang (default: from the extension)")
     r.add_argument("--inputs", metavar="IN.npz", help="the entry's arguments (not for a whole program with main)")
     r.add_argument("--output", metavar="OUT.npz", help="where to write the buffers afterwards")
+    r.add_argument("-I", "--include", action="append", default=[], metavar="DIR",
+                   help="a folder of headers the file includes (as a compiler's -I; repeatable)")
     r.add_argument("--entry", help="function to call (default: the only extern \"C\" function, else the only kernel)")
     r.add_argument("--launch", metavar="SPEC",
                    help="for a bare device kernel: 'grid=X,Y,Z block=X,Y,Z' (cuda, hip) or "
@@ -399,6 +402,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("file_b")
     v.add_argument("--dialect-a")
     v.add_argument("--dialect-b")
+    v.add_argument("-I", "--include", action="append", default=[], metavar="DIR",
+                   help="a folder of headers the file includes (as a compiler's -I; repeatable)")
     v.add_argument("--entry", help="entry function (both files)")
     v.add_argument("--launch", metavar="SPEC", help="launch of bare kernels without a '// xpiler:launch' line")
     v.add_argument("--seed", type=int, default=0)
@@ -422,6 +427,8 @@ def _translate_args(t: argparse.ArgumentParser, *, with_dialects: bool) -> None:
     t.add_argument("--report", metavar="REPORT.json", help="write the full report (passes, checks, repairs, timings)")
     t.add_argument("--json", action="store_true", help="print the result and report as JSON on stdout")
     t.add_argument("--launch", metavar="SPEC", help="launch of a bare source kernel without a '// xpiler:launch' line")
+    t.add_argument("-I", "--include", action="append", default=[], metavar="DIR",
+                   help="a folder of headers the file includes (as a compiler's -I; repeatable)")
     t.add_argument("--entry", help="entry function when the file has several candidates")
     t.add_argument("--seed", type=int, default=0, help="seed of the generated tests (default 0)")
     t.add_argument("--args", metavar="NAME=V,...",

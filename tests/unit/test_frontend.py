@@ -458,3 +458,15 @@ def test_frontend_api_with_explicit_facts():
     assert mod.dialect == "bang" and mod.funcs()[0].kind == N.FuncKind.KERNEL
     mod = parse("__mlu_global__ void k() {}", b.language(), dialect="bang2")
     assert mod.dialect == "bang2"
+
+
+def test_array_parameters_are_pointers():
+    # C adjusts an array parameter to a pointer to its element: `char *argv[]` is `char **argv`
+    from xpiler.ir import types as T
+    from xpiler.lang import parse
+
+    m = parse("int main(int argc, char *argv[]) { return argc; }\nvoid f(const float x[16]) { }\n", "c")
+    argv = m.func("main").params[1].type
+    assert isinstance(argv, T.Pointer) and isinstance(argv.pointee, T.Pointer) and argv.pointee.pointee == T.Scalar("char")
+    x = m.func("f").params[0].type
+    assert isinstance(x, T.Pointer) and x.pointee == T.Scalar("float32") and x.const

@@ -134,12 +134,12 @@ def _rename_occurrences(text: str, name: str, new: str, *, calls: bool, definiti
 
 
 def _build_source(source: str, backend, fn: FunctionInfo, kernel: bool, functions, filename: str,
-                  include_from: str | None = None):
+                  include_from: str | None = None, user_dirs: Sequence[str] = ()):
     """The user's text as the executor compiles it: missing local includes dropped, the user's `main`
     renamed (the executor has its own), an entry named like a library function renamed.
     Returns (text, the entry's name inside the build, missing includes)."""
     text, missing = drop_missing_includes(source, include_from or filename,
-                                          [*backend.include_dirs(), *SYSTEM_INCLUDE_DIRS])
+                                          [*user_dirs, *backend.include_dirs(), *SYSTEM_INCLUDE_DIRS])
     internal = fn.name
     if missing:
         functions = find_functions(text)  # offsets of the text without the dropped lines
@@ -219,10 +219,11 @@ def _parse_signature(sig: str) -> list[Param]:
 
 
 def compile_program(source: str, dialect: str, *, entry: str | None = None, filename: str | None = None,
-                    include_dir: str | None = None) -> Program:
+                    include_dir: str | None = None, include_dirs: Sequence[str] = ()) -> Program:
     """Compile `source` for the CPU executor of `dialect` (cached by content). Its quoted includes are looked
     up beside `filename`, or in `include_dir` when given (a translation of a file includes the headers beside
-    the original)."""
+    the original), then in `include_dirs` (the user's -I folders, searched after the executor's own runtime
+    headers, which stand in for the vendors' runtime headers)."""
     filename = filename or f"<{dialect} kernel>"
     include_from = str(Path(include_dir) / "_") if include_dir else filename
     backend = get_backend(dialect)
@@ -231,7 +232,9 @@ def compile_program(source: str, dialect: str, *, entry: str | None = None, file
     functions = find_functions(source)
     fn = select_entry(functions, entry, backend, filename, source)
     kernel = backend.is_kernel(fn)
-    text, internal, missing = _build_source(source, backend, fn, kernel, functions, filename, include_from)
+    user_dirs = [str(Path(d).resolve()) for d in include_dirs]
+    text, internal, missing = _build_source(source, backend, fn, kernel, functions, filename, include_from,
+                                            user_dirs)
     if text != source:
         functions = find_functions(text)
     unit = _translation_unit(text, backend, fn, kernel, filename, functions, internal)
@@ -240,7 +243,7 @@ def compile_program(source: str, dialect: str, *, entry: str | None = None, file
         path = build_executable(
             unit,
             backend.compiler(source),
-            include_dirs=[d for d in backend.include_dirs()],
+            include_dirs=[*backend.include_dirs(), *[Path(d) for d in user_dirs]],
             runtime_sources=[backend.runtime_dir / s for s in backend.runtime_sources],
             what=filename,
             user_headers=headers,
@@ -385,7 +388,9 @@ def run_kernel(
     timeout: float = DEFAULT_TIMEOUT_S,
     memory_mb: int = DEFAULT_MEMORY_MB,
     include_dir: str | None = None,
+    include_dirs: Sequence[str] = (),
 ) -> RunResult:
     """Compile (cached) and run one kernel. See the module docstring."""
-    program = compile_program(source, dialect, entry=entry, filename=filename, include_dir=include_dir)
+    program = compile_program(source, dialect, entry=entry, filename=filename, include_dir=include_dir,
+                              include_dirs=include_dirs)
     return execute(program, args, launch=launch, timeout=timeout, memory_mb=memory_mb)

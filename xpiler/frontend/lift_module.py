@@ -307,8 +307,10 @@ class ModuleLifter:
                 out.append(Param(self.syms.declare(""), ty, own))
                 continue
             name_node, quals, dims, init = self.unwrap_declarator(d)
-            if init is not None or dims:
+            if init is not None or len(dims) > 1:
                 raise Unsupported("array / default parameter")
+            if dims:  # `char *argv[]`, `float x[16]`: an array parameter is a pointer to its element
+                quals = quals + [(False, False)]
             ty, own = self.apply_pointers(base, specs.const, quals)
             out.append(Param(self.syms.declare(self.raw(name_node)), ty, own))
         return tuple(out)

@@ -27,11 +27,12 @@ class Program:
     launch: str | None = None  # normalized launch text for a kernel entry ("grid=... block=..." / "tasks=...")
     notes: tuple[tuple[str, Any], ...] = ()  # free-form facts passes leave for later passes (key, value)
     include_dir: str | None = None  # the source file's folder: its quoted includes, for every state's runs
+    include_dirs: tuple[str, ...] = ()  # the user's -I folders
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
     def from_source(cls, text: str, dialect: str, *, path: str | None = None, entry: str | None = None,
-                    launch: str | None = None) -> "Program":
+                    launch: str | None = None, include_dirs=()) -> "Program":
         from xpiler.lang import parse
 
         module = parse(text, dialect, path=path)
@@ -48,7 +49,8 @@ class Program:
             import os
 
             include_dir = os.path.dirname(os.path.abspath(path))
-        return cls(module, dialect, fn.name, is_kernel, launch, include_dir=include_dir)
+        return cls(module, dialect, fn.name, is_kernel, launch, include_dir=include_dir,
+                   include_dirs=tuple(include_dirs or ()))
 
     def replace(self, **changes) -> "Program":
         return dataclasses.replace(self, **changes)

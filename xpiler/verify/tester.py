@@ -118,7 +118,10 @@ def infer_args(program, *, scalars: dict[int, int] | None = None, facts: Facts |
 
     Buffers whose extent the analysis could not bound start at the largest known buffer size. With
     `probe` the program runs once on generated inputs as a check: while it faults out of bounds, the
-    unbounded buffers (or, when every extent was bounded, all buffers) double, a few times at most."""
+    unbounded buffers (or, when every extent was bounded, all buffers) double, a few times at most. A whole
+    program takes no arguments."""
+    if is_program(program):
+        return []
     specs = _infer(program, scalars, facts)
     if probe:
         specs = _probe(program, specs, timeout)
@@ -279,9 +282,12 @@ def _budget() -> int:
 
 
 def int_scalar_params(program) -> list[tuple[int, str]]:
-    """(index, name) of the entry's integer scalar parameters."""
+    """(index, name) of the entry's integer scalar parameters (none for a whole program: main's argc is
+    not the Tester's to choose)."""
     from xpiler.ir.types import Pointer, Scalar
 
+    if is_program(program):
+        return []
     out = []
     for i, prm in enumerate(program.entry_func.params):
         t = prm.type
@@ -856,7 +862,7 @@ def _run(prog, args: Sequence[Any], timeout: float):
 
     res = run_kernel(prog.text(), prog.dialect, args=[np.copy(a) if isinstance(a, np.ndarray) else a for a in args],
                      entry=prog.entry, launch=prog.launch if prog.entry_is_kernel else None, timeout=timeout,
-                     include_dir=getattr(prog, "include_dir", None))
+                     include_dir=getattr(prog, "include_dir", None), include_dirs=getattr(prog, "include_dirs", ()))
     if is_program(prog):  # its output (ending with the status line the executor adds) is compared byte for byte
         return list(res.outputs) + [np.frombuffer(res.stdout.encode(), dtype=np.uint8).copy()]
     return res.outputs

@@ -9,6 +9,10 @@
 #define __NVCC__ 1
 #define CUDART_VERSION 13000
 #define CUDA_VERSION 13000
+// the guards of the real runtime headers, which code written against them tests (helper_cuda.h: __DRIVER_TYPES_H__,
+// __CUDA_RUNTIME_H__)
+#define __DRIVER_TYPES_H__
+#define __CUDA_RUNTIME_H__
 // `__noinline__` is rewritten by the backend's prepare(): as a macro it would break libstdc++ headers.
 
 // sm_80 facts (the strictest of the targets the real toolchain checks): 48 KiB of static shared memory,
@@ -116,6 +120,12 @@ enum cudaSharedMemConfig {
   cudaSharedMemBankSizeFourByte,
   cudaSharedMemBankSizeEightByte,
 };
+enum cudaComputeMode {
+  cudaComputeModeDefault = 0,
+  cudaComputeModeExclusive = 1,
+  cudaComputeModeProhibited = 2,
+  cudaComputeModeExclusiveProcess = 3,
+};
 enum cudaDeviceAttr {
   cudaDevAttrMaxThreadsPerBlock = 1,
   cudaDevAttrMaxBlockDimX = 2,
@@ -128,6 +138,8 @@ enum cudaDeviceAttr {
   cudaDevAttrWarpSize = 10,
   cudaDevAttrClockRate = 13,
   cudaDevAttrMultiProcessorCount = 16,
+  cudaDevAttrIntegrated = 18,
+  cudaDevAttrComputeMode = 20,
   cudaDevAttrL2CacheSize = 38,
   cudaDevAttrComputeCapabilityMajor = 75,
   cudaDevAttrComputeCapabilityMinor = 76,
@@ -409,6 +421,8 @@ inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr attr, int devic
     case cudaDevAttrWarpSize: *v = p.warpSize; break;
     case cudaDevAttrMultiProcessorCount: *v = p.multiProcessorCount; break;
     case cudaDevAttrClockRate: *v = p.clockRate; break;
+    case cudaDevAttrIntegrated: *v = 0; break;                       // a discrete device
+    case cudaDevAttrComputeMode: *v = cudaComputeModeDefault; break;  // shared by every process
     case cudaDevAttrL2CacheSize: *v = p.l2CacheSize; break;
     case cudaDevAttrComputeCapabilityMajor: *v = p.major; break;
     case cudaDevAttrComputeCapabilityMinor: *v = p.minor; break;

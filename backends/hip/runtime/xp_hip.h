@@ -172,6 +172,12 @@ enum hipFuncAttribute {
   hipFuncAttributePreferredSharedMemoryCarveout = 9,
 };
 enum hipFuncCache_t { hipFuncCachePreferNone, hipFuncCachePreferShared, hipFuncCachePreferL1, hipFuncCachePreferEqual };
+enum hipComputeMode {
+  hipComputeModeDefault = 0,
+  hipComputeModeExclusive = 1,
+  hipComputeModeProhibited = 2,
+  hipComputeModeExclusiveProcess = 3,
+};
 enum hipDeviceAttribute_t {
   hipDeviceAttributeMaxThreadsPerBlock = 1,
   hipDeviceAttributeMaxBlockDimX = 2,
@@ -181,6 +187,8 @@ enum hipDeviceAttribute_t {
   hipDeviceAttributeMaxGridDimY = 6,
   hipDeviceAttributeMaxGridDimZ = 7,
   hipDeviceAttributeClockRate = 13,
+  hipDeviceAttributeIntegrated = 18,
+  hipDeviceAttributeComputeMode = 20,
   hipDeviceAttributeL2CacheSize = 38,
   hipDeviceAttributeMaxSharedMemoryPerBlock = 8,
   hipDeviceAttributeWarpSize = 10,
@@ -465,6 +473,8 @@ inline hipError_t hipDeviceGetAttribute(int* v, hipDeviceAttribute_t attr, int d
     case hipDeviceAttributeMaxGridDimY: *v = p.maxGridSize[1]; break;
     case hipDeviceAttributeMaxGridDimZ: *v = p.maxGridSize[2]; break;
     case hipDeviceAttributeClockRate: *v = p.clockRate; break;
+    case hipDeviceAttributeIntegrated: *v = 0; break;
+    case hipDeviceAttributeComputeMode: *v = hipComputeModeDefault; break;
     case hipDeviceAttributeL2CacheSize: *v = p.l2CacheSize; break;
     case hipDeviceAttributeComputeCapabilityMajor: *v = p.major; break;
     case hipDeviceAttributeComputeCapabilityMinor: *v = p.minor; break;
