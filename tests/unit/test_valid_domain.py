@@ -217,3 +217,26 @@ def test_transcompile_tests_in_the_valid_domain_and_takes_args():
     assert not res.verified and "size=64" in res.report.reason and "out-of-bounds" in res.report.reason
     with pytest.raises(BadInput, match="no parameter 'sz'"):
         transcompile(HARD, "cuda", "c", args={"sz": 8192})
+
+
+def test_a_static_kernel_behind_a_size_parameter_is_tested_at_its_launch_size():
+    # no guard, no loop: the kernel covers exactly grid x block = 4096 elements while the host copies n
+    src = """#include <cuda_runtime.h>
+__global__ void twice(const float* a, float* b) { b[blockIdx.x * 1024 + threadIdx.x] = 2 * a[blockIdx.x * 1024 + threadIdx.x]; }
+extern "C" void twice_run(const float* a, float* b, int n) {
+  float *da, *db;
+  cudaMalloc((void**)&da, n * sizeof(float));
+  cudaMalloc((void**)&db, n * sizeof(float));
+  cudaMemcpy(da, a, n * sizeof(float), cudaMemcpyHostToDevice);
+  dim3 grid(4, 1, 1);
+  twice<<<grid, 1024>>>(da, db);
+  cudaMemcpy(b, db, n * sizeof(float), cudaMemcpyDeviceToHost);
+  cudaFree(da);
+  cudaFree(db);
+}
+"""
+    from xpiler.pipeline.program import Program
+    from xpiler.verify.tester import valid_domain
+
+    dom = valid_domain(Program.from_source(src, "cuda"))
+    assert dom.specs is not None and dom.scalars == {"n": 4096}, dom.reason

@@ -474,6 +474,7 @@ def scalar_candidates(program) -> dict[int, list[int]]:
             c = _const_value(d.body, defines)
             if c is not None:
                 other.append(c)
+    other.extend(_launch_totals(module, defines))
     extra = []
     for c in other:
         if c >= 2:
@@ -487,6 +488,37 @@ def scalar_candidates(program) -> dict[int, list[int]]:
                 seen.add(v)
                 ordered.append(v)
         out[i] = ordered
+    return out
+
+
+def _launch_totals(module, defines) -> list[int]:
+    """How many threads each launch with a constant configuration starts (grid x block, `dim3 grid0(4, 1, 1)`
+    declarations followed): a kernel without a guard covers exactly that many elements (TVM's static
+    kernels, `compute[blockIdx.x * 1024 + threadIdx.x]` on grid 4), often behind a host that takes the size."""
+    from xpiler.ir import nodes as N
+    from xpiler.ir.visit import walk
+
+    inits = {n.sym: n.init for n in walk(module) if isinstance(n, N.Decl) and n.init is not None}
+    ctor_args = {n.sym: n.init.args for n in walk(module) if isinstance(n, N.Decl) and isinstance(n.init, N.Call)
+                 and n.init.kind is N.CallKind.CTOR}
+
+    def extent(e) -> int | None:
+        if isinstance(e, N.Var) and e.sym in ctor_args:
+            parts = [_const_value(a, defines) for a in ctor_args[e.sym]]
+        elif isinstance(e, N.Call) and e.kind is N.CallKind.CTOR:
+            parts = [_const_value(a, defines) for a in e.args]
+        else:
+            if isinstance(e, N.Var) and e.sym in inits:
+                e = inits[e.sym]
+            parts = [_const_value(e, defines)]
+        return math.prod(parts) if parts and None not in parts else None
+
+    out = []
+    for n in walk(module):
+        if isinstance(n, N.Launch) and len(n.config) >= 2:
+            g, b = extent(n.config[0]), extent(n.config[1])
+            if g and b and g * b > 1:
+                out.append(g * b)
     return out
 
 
