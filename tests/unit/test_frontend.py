@@ -90,7 +90,7 @@ void host(float *d) { cudaMalloc(&d, 4); memcpy(d, d, 4); }
     assert kinds["SQ"] == N.CallKind.MACRO and kinds["dim3"] == N.CallKind.CTOR
     assert kinds["cudaMalloc"] == N.CallKind.HOST_API and kinds["memcpy"] == N.CallKind.HOST_API
     assert kinds["__shfl_down_sync"] in (N.CallKind.MATH, N.CallKind.INTRINSIC)  # catalogue may list it
-    assert kinds["make_float4"] == N.CallKind.OTHER
+    assert kinds["make_float4"] == N.CallKind.CTOR  # the vector type's constructor
 
 
 def test_intrinsics_by_prefix_and_template_args():
