@@ -79,6 +79,7 @@ TABLE: tuple[tuple[str, str], ...] = (tuple(r for r in _RENAMED if r[0] not in L
 HEADERS_CUDA_TO_HIP = {
     "cuda_runtime.h": "hip/hip_runtime.h",
     "cuda_runtime_api.h": "hip/hip_runtime_api.h",
+    "cuda_profiler_api.h": "hip/hip_runtime_api.h",  # hipProfilerStart / Stop are declared there
     "cuda.h": "hip/hip_runtime.h",
     "cuda_fp16.h": "hip/hip_fp16.h",
     "cuda_bf16.h": "hip/hip_bfloat16.h",  # hip_bfloat16, the spelling the HIP printer uses (in every HIP release)

@@ -360,3 +360,10 @@ def test_a_whole_program_runs_with_its_own_main():
     # main is the entry: it takes no arguments from the harness; what it prints and returns is its result
     res = run_kernel(PROGRAM, "hip", args=[], entry="main")
     assert res.stdout == "ok 1.5 63.5\n[xpiler] main returned 0\n"
+
+
+def test_a_program_that_ends_with_exit_reports_its_status():
+    src = PROGRAM.replace("  return h[255] == 63.5f ? 0 : 2;", "  exit(h[255] == 63.5f ? 7 : 2);").replace(
+        "#include <cstdio>", "#include <cstdio>\n#include <cstdlib>")
+    res = run_kernel(src, "hip", args=[], entry="main")
+    assert res.stdout == "ok 1.5 63.5\n[xpiler] main returned 7\n"

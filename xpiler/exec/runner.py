@@ -358,6 +358,14 @@ def execute(
                 kind="timeout",
                 file=program.filename,
             )
+        ended_early = r.returncode >= 0 and not outf.exists() and not _FAULT.search(r.stderr) and \
+            "xpiler-badargs" not in r.stderr
+        if ended_early and program.entry == "main":  # a program that ends with exit(N): N is its status
+            return RunResult([], 0.0, wall, r.stdout + f"{PROGRAM_STATUS}{r.returncode}\n", warnings, program.entry,
+                             None)
+        if ended_early and r.returncode == 0:
+            raise RuntimeFault(f"{program.entry} ended the process (exit(0)) instead of returning", kind="crash",
+                               log=r.stderr[-4000:], file=program.filename)
         if r.returncode != 0:
             m = _FAULT.search(r.stderr)
             if m:

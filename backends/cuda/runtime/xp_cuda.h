@@ -404,6 +404,9 @@ inline cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int* n, F, int 
   return cudaSuccess;
 }
 inline cudaError_t cudaThreadExit(void) { return cudaSuccess; }  // retired name of cudaDeviceReset
+// the profiler's collection window: nothing to collect on the CPU executor
+inline cudaError_t cudaProfilerStart(void) { return cudaSuccess; }
+inline cudaError_t cudaProfilerStop(void) { return cudaSuccess; }
 
 inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr attr, int device) {
   cudaDeviceProp p;
