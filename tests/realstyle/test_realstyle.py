@@ -563,3 +563,33 @@ def test_c_function_named_sin_passes_the_gcc_check():
     if not res.available:
         pytest.skip(res.log)
     assert res.ok and "warning" not in res.log, res.log
+
+
+def test_program_lines_that_vary_from_run_to_run_are_left_out_of_the_comparison():
+    # a timing line differs between two runs of the source itself: it is not compared; the result line is
+    text = """#include <cstdio>
+#include <ctime>
+#include <cuda_runtime.h>
+__global__ void fill(float* x, float v) { x[threadIdx.x] = v * threadIdx.x; }
+int main() {
+  float* d;
+  cudaMalloc(&d, 64 * sizeof(float));
+  timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  fill<<<1, 64>>>(d, 0.5f);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  float h[64];
+  cudaMemcpy(h, d, sizeof h, cudaMemcpyDeviceToHost);
+  printf("took %ld ns\\n", (long)(t1.tv_nsec - t0.tv_nsec) + 1000000000L * (long)(t1.tv_sec - t0.tv_sec));
+  printf("last %g\\n", h[63]);
+  cudaFree(d);
+  return 0;
+}
+"""
+    res = transcompile(text, "cuda", "hip")
+    assert res.verified, res.report.summary()
+    from xpiler.verify.tester import differential
+
+    bad = res.code.replace("0.5f", "0.25f")
+    verdict = differential(Program.from_source(text, "cuda"), Program.from_source(bad, "hip"), [[]])
+    assert not verdict.ok and "'last 31.5' vs 'last 15.75'" in " ".join(verdict.checks), verdict.checks
