@@ -593,3 +593,24 @@ int main() {
     bad = res.code.replace("0.5f", "0.25f")
     verdict = differential(Program.from_source(text, "cuda"), Program.from_source(bad, "hip"), [[]])
     assert not verdict.ok and "'last 31.5' vs 'last 15.75'" in " ".join(verdict.checks), verdict.checks
+
+
+def test_a_launcher_that_takes_the_command_line_from_main_makes_the_file_a_program():
+    text = """#include <cstdio>
+#include <cuda_runtime.h>
+__global__ void fill(float* x) { x[threadIdx.x] = 1.0f; }
+void runTest(int argc, char **argv) {
+  float* d;
+  cudaMalloc(&d, 32 * sizeof(float));
+  fill<<<1, 32>>>(d);
+  float h[32];
+  cudaMemcpy(h, d, sizeof h, cudaMemcpyDeviceToHost);
+  cudaFree(d);
+  printf("%d %g\\n", argc, h[31]);
+}
+int main(int argc, char **argv) { runTest(argc, argv); }
+"""
+    assert select_entry(parse(text, "cuda", path="t.cu"), None, "t.cu").name == "main"
+    assert _exec_entry(text, "cuda", "t.cu") == "main"
+    # main ends without `return` (allowed for main only): the executor's renamed copy still returns 0
+    assert run_kernel(text, "cuda", args=[]).stdout == "1 1\n[xpiler] main returned 0\n"

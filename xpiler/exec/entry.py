@@ -7,7 +7,8 @@ other functions each one launches or calls) and ask `choose_entry`:
 2. A host function that launches a kernel (`k<<<...>>>`, `hipLaunchKernelGGL(k, ...)`) is a *launcher*;
    so is a host function that calls a launcher. The entry is the launcher no other function calls (the
    top of the host code), `main` aside: with exactly one such launcher it is the entry, whatever its name
-   and linkage; with several, the one `extern "C"` among them, else the choice is ambiguous.
+   and linkage (unless it takes the command line, `runTest(int argc, char **argv)`, from main: then the whole
+   program is meant and main is the entry); with several, the one `extern "C"` among them, else the choice is ambiguous.
 3. A file with `main()` is a program. When `main` is the only host code that launches kernels, the file is
    a whole program and `main` is the entry: it takes nothing, and what it prints and returns is its result.
 4. Without launchers: the only `extern "C"` function, else the only device kernel (a bare kernel, launched
@@ -34,6 +35,7 @@ class Candidate:
     launches: frozenset = field(default_factory=frozenset)  # kernels launched directly
     calls: frozenset = field(default_factory=frozenset)  # other functions of the file it calls
     line: int = 0
+    argv: bool = False  # takes a `char **` / `char *[]` parameter: the program's command line
 
     @property
     def host(self) -> bool:
@@ -68,6 +70,8 @@ def choose_entry(cands: list[Candidate], entry: str | None, filename: str, *, wh
     tops = [by_name[n] for n in launchers if n != "main" and n not in called]
     tops.sort(key=lambda c: c.line)
     if len(tops) == 1:
+        if tops[0].argv and main is not None and main.host and tops[0].name in main.calls:
+            return main  # `runTest(argc, argv)` called by main: the whole program is what the user means
         return tops[0]
     if len(tops) > 1:
         ext = [c for c in tops if c.extern_c]
@@ -98,6 +102,9 @@ _CUDA_LAUNCH = re.compile(r"\b(?:cudaLaunchKernel|hipLaunchKernel|cudaLaunchCoop
                           r"(?:\(\s*(?:const\s+)?void\s*\*\s*\)\s*)?&?\s*([A-Za-z_]\w*)")
 
 
+_ARGV = re.compile(r"\bchar\s*(?:const\s*)?\*\s*(?:const\s*)?(?:\*|\w+\s*\[\s*\])")
+
+
 def candidates_from_text(source: str, functions, is_kernel, is_device) -> list[Candidate]:
     """Candidates for the functions the scan found (`xpiler.exec.scan.find_functions`)."""
     from xpiler.exec.scan import blank_comments_and_strings
@@ -117,5 +124,5 @@ def candidates_from_text(source: str, functions, is_kernel, is_device) -> list[C
         kern = is_kernel(f)
         out.append(Candidate(f.name, kernel=kern, device=(not kern and is_device(f)), extern_c=f.extern_c,
                              static=f.static, launches=frozenset(launched & kernels), calls=frozenset(calls - kernels),
-                             line=f.line))
+                             line=f.line, argv=bool(_ARGV.search(f.params))))
     return out

@@ -145,6 +145,8 @@ def _build_source(source: str, backend, fn: FunctionInfo, kernel: bool, function
         functions = find_functions(text)  # offsets of the text without the dropped lines
     mains = [f for f in functions if f.name == "main"]
     for f in sorted(mains, key=lambda f: -f.name_pos):
+        if f.body_close > f.body_open:  # main may end without `return`; a renamed function may not (C++ UB)
+            text = text[:f.body_close] + "return 0; " + text[f.body_close:]
         text = text[:f.name_pos] + _RENAME_PREFIX + "main" + text[f.name_pos + 4:]
     if fn.name == "main":  # a whole program: the executor's main runs the user's
         internal = _RENAME_PREFIX + "main"

@@ -84,6 +84,13 @@ class Program:
         return body
 
 
+def _is_argv(t) -> bool:
+    """`char **` (also `const char **`, `char *argv[]`): a command line."""
+    from xpiler.ir import types as T
+
+    return isinstance(t, T.Pointer) and isinstance(t.pointee, T.Pointer) and t.pointee.pointee == T.Scalar("char")
+
+
 def select_entry(module: N.Module, entry: str | None, filename: str) -> N.Func:
     """The entry function, by the executors' rule (`xpiler.exec.entry.choose_entry`): `entry` if given;
     else the host function that launches the kernels (not main); else the only extern "C" function; else
@@ -106,6 +113,7 @@ def select_entry(module: N.Module, entry: str | None, filename: str) -> N.Func:
                 launches.add(n.sym.name)  # a kernel passed by name to a launch API
         cands.append(Candidate(f.name, kernel=f.kind is N.FuncKind.KERNEL, device=f.kind is N.FuncKind.DEVICE,
                                extern_c=f.extern_c, static=f.static, launches=frozenset(launches & kernels),
-                               calls=frozenset(calls), line=f.loc.line if f.loc else 0))
+                               calls=frozenset(calls), line=f.loc.line if f.loc else 0,
+                               argv=any(_is_argv(p.type) for p in f.params)))
     chosen = choose_entry(cands, entry, filename)
     return next(f for f in funcs if f.name == chosen.name)
