@@ -240,3 +240,44 @@ extern "C" void twice_run(const float* a, float* b, int n) {
 
     dom = valid_domain(Program.from_source(src, "cuda"))
     assert dom.specs is not None and dom.scalars == {"n": 4096}, dom.reason
+
+
+ROWS = """#include <cuda_runtime.h>
+// writes 7 rows of 256 (guarded), while the host copies n * m elements
+__global__ void rows(const float* a, float* o) {
+  int r = blockIdx.x * 4 + (threadIdx.x >> 8);
+  if (r < 7) o[blockIdx.x * 1024 + threadIdx.x] = a[blockIdx.x * 1024 + threadIdx.x] + 1.0f;
+}
+extern "C" void rows_run(const float* a, float* o, int n, int m) {
+  float *da, *dO;
+  size_t bytes = (size_t)(n * m) * sizeof(float);
+  cudaMalloc((void**)&da, bytes);
+  cudaMalloc((void**)&dO, bytes);
+  cudaMemcpy(da, a, bytes, cudaMemcpyHostToDevice);
+  rows<<<2, 1024>>>(da, dO);
+  cudaMemcpy(o, dO, bytes, cudaMemcpyDeviceToHost);
+  cudaFree(da); cudaFree(dO);
+}
+"""
+
+
+def test_sizes_are_solved_so_the_copy_covers_what_the_kernel_writes():
+    # the first binding copies back elements the kernel never wrote; the written prefix (7 x 256) is no
+    # constant of the program, so the Tester solves n * m == 1792 from the host's copy size
+    prog = _prog(ROWS, "cuda")
+    [(term, used)] = tester.host_size_terms(prog)
+    assert used == {2, 3}
+    dom = valid_domain(prog)
+    assert dom.ok, dom.reason
+    assert dom.scalars["n"] * dom.scalars["m"] == 1792 and min(dom.scalars.values()) >= 2
+    assert "memory it never wrote" in dom.tried[0]
+
+
+def test_solve_sizes_keeps_the_other_parameters():
+    prog = _prog("void f(const float* x, float* y, int n, int m, int k) {\n"
+                 " float* t = (float*)malloc(n * m * sizeof(float));\n"
+                 " for (int i = 0; i < n * m; ++i) t[i] = x[i] * k;\n"
+                 " memcpy(y, t, n * m * sizeof(float));\n free(t);\n}\n")
+    out = tester.solve_sizes(prog, {2: 64, 3: 48, 4: 5}, [35], {2, 3, 4})
+    assert out and out[0][4] == 5 and out[0][2] * out[0][3] == 35
+    assert tester.solve_sizes(prog, {2: 64, 3: 48, 4: 5}, [35], {4}) == []

@@ -261,6 +261,7 @@ class Domain:
     reason: str = ""
     runs: int = 0
     more: list[tuple[dict[str, Any], list[ArgSpec]]] = field(default_factory=list)  # further valid bindings
+    written: list[int] = field(default_factory=list)  # elements the source wrote where a binding copied more
 
     def tests(self, seed: int = 0, n: int = 2, n_more: int = 1) -> list[list[Any]]:
         """`n` tests at the first binding, `n_more` at each further one."""
@@ -659,15 +660,31 @@ def valid_domain(program, *, args=None, budget_bytes: int | None = None, max_run
     def label(b: dict) -> str:
         return ", ".join(f"{names[i]}={v}" for i, v in sorted(b.items())) or "the fixed shapes"
 
-    for k, b in enumerate(_bindings(fixed_int, cands, first_binding(program, cands))):
+    ranked = _bindings(fixed_int, cands, first_binding(program, cands))
+    solved: list[dict[int, Any]] = []  # bindings solved from what a failed binding showed, tried first
+    seen: set = set()
+    k = 0
+    while True:
+        b = solved.pop(0) if solved else next(ranked, None)
+        if b is None:
+            break
+        key = tuple(sorted(b.items()))
+        if key in seen:
+            continue
+        seen.add(key)
         if dom.runs >= max_runs or k >= 2 * max_runs:  # each binding costs an analysis, each run a run
             dom.tried.append(f"stopped after {dom.runs} runs of the source")
             break
+        k += 1
         what = label(b)
         allowance = 12 if dom.runs == 0 else max_runs - dom.runs
+        dom.written = []
         specs, why = _try_binding(program, b, fixed_float, budget, timeout, allowance, dom)
         dom.tried.append(f"{what}: {why}")
         if specs is None:
+            if dom.written:
+                solved = [x for x in solve_sizes(program, b, dom.written, set(cands)) if tuple(sorted(x.items()))
+                          not in seen] + solved
             continue
         dom.specs = specs
         dom.scalars = {names[i]: v for i, v in sorted({**b, **fixed_float}.items())}
@@ -718,11 +735,145 @@ def _try_binding(program, b: dict, fixed_float: dict, budget: int, timeout: floa
             return None, f"the source faults when fresh allocations are not zero ({_fault_text(e)})"
         printed = len(outs) == len(probe_args) + 1  # a program: its printed output is the last
         if any(_differs(a, b) for a, b in zip(outs[:len(probe_args)] if printed else outs, other)):
+            dom.written = _written_prefixes(outs[:len(probe_args)], other)
             return None, ("the source's results depend on memory it never wrote (they change with the contents "
                           "of fresh device allocations)")
         if printed and _unstable_lines(outs[-1], other[-1]) is None:
             return None, "the source prints a different number of lines from run to run"
     return specs, "runs cleanly"
+
+
+def _written_prefixes(a_outs, b_outs) -> list[int]:
+    """For each output that changed with the contents of fresh allocations: how many leading elements the
+    source wrote (one past the last element equal in both runs). A kernel that hard-codes its extent behind a
+    host that copies `n * m` elements writes such a prefix; `solve_sizes` makes the copy that long."""
+    out = []
+    for a, b in zip(a_outs, b_outs):
+        if a is None or b is None:
+            continue
+        a, b = np.asarray(a).reshape(-1), np.asarray(b).reshape(-1)
+        if a.shape != b.shape or a.size == 0:
+            continue
+        same = (a == b) | ((a != a) & (b != b)) if a.dtype.kind in "fc" else (a == b)
+        if same.all():
+            continue
+        idx = np.flatnonzero(same)
+        if idx.size:
+            out.append(int(idx[-1]) + 1)
+    return sorted(set(out))
+
+
+MAX_SOLVED_BINDINGS = 2
+
+
+def solve_sizes(program, binding: dict[int, Any], counts: list[int], free: set[int]) -> list[dict[int, Any]]:
+    """Bindings under which an allocation or copy of the entry (`cudaMalloc(&d, n * m * sizeof(float))`,
+    a `memcpy` of `size` bytes) covers exactly `count` elements, for each count: Z3 solves
+    `elements(params) == count` over the free parameters the size mentions (each at least 2 when it can be,
+    else 1), the others keeping their values in `binding`. At most MAX_SOLVED_BINDINGS, largest count first."""
+    import z3
+
+    exprs = host_size_terms(program)
+    out: list[dict[int, Any]] = []
+    for count in sorted(counts, reverse=True):
+        for term, used in exprs:
+            used = used & free
+            if not used or len(out) >= MAX_SOLVED_BINDINGS:
+                continue
+            for lo in (2, 1):
+                s = z3.Solver()
+                s.set("timeout", 2000)
+                vs = {i: z3.Int(f"p{i}") for i in used}
+                env_term = z3.substitute(term, *[(z3.Int(f"p{i}"), vs[i]) for i in used]) if used else term
+                fixed = [(z3.Int(f"p{i}"), z3.IntVal(int(v))) for i, v in binding.items()
+                         if i not in used and isinstance(v, int)]
+                if fixed:
+                    env_term = z3.substitute(env_term, *fixed)
+                s.add(env_term == count, *[z3.And(v >= lo, v <= count) for v in vs.values()])
+                if s.check() == z3.sat:
+                    m = s.model()
+                    b = dict(binding)
+                    b.update({i: m.eval(v, model_completion=True).as_long() for i, v in vs.items()})
+                    if b != binding and b not in out:
+                        out.append(b)
+                    break
+    return out
+
+
+def host_size_terms(program) -> list[tuple[Any, set[int]]]:
+    """The element counts the entry's allocations and copies name, as Z3 terms over its integer scalar
+    parameters (`p<index>`), with the set of parameters each mentions: the size argument of every runtime
+    allocation or copy, with local declarations and macros substituted and `sizeof(T)` counted as one."""
+    import z3
+
+    from xpiler.ir import nodes as N
+    from xpiler.ir.visit import map_exprs, walk
+    from xpiler.ir.z3expr import Unsupported, expand_macros, to_z3
+
+    params = int_scalar_params(program)
+    if not params:
+        return []
+    entry = program.entry_func
+    env = {entry.params[i].sym: z3.Int(f"p{i}") for i, _n in params}
+    scope = {p.sym.name: p.sym for p in entry.params}
+    inits = {n.sym: n.init for n in walk(entry.body) if isinstance(n, N.Decl) and n.init is not None}
+    assigned = {n.sym for n in walk(entry.body) if isinstance(n, N.Assign)}
+    defines = program.module.defines()
+
+    def local(e):
+        for _ in range(8):
+            e2 = map_exprs(e, lambda x: inits[x.sym] if isinstance(x, N.Var) and x.sym in inits and
+                           x.sym not in assigned else None)
+            if e2 is e:
+                break
+            e = e2
+        return e
+
+    out: list[tuple[Any, set[int]]] = []
+    seen: set[str] = set()
+    for n in walk(entry.body):
+        if not isinstance(n, N.Call) or n.kind is not N.CallKind.HOST_API and n.name not in _SIZE_ARG:
+            continue
+        k = _SIZE_ARG.get(n.name.removeprefix("std::"))
+        if k is None or k >= len(n.args):
+            continue
+        e = local(expand_macros(n.args[k], defines, scope))
+        e = expand_macros(e, defines, scope)
+        e = map_exprs(e, lambda x: N.Const(1, "int32") if isinstance(x, N.SizeOf) else None)
+        try:
+            t = z3.simplify(to_z3(e, env=env))
+        except (Unsupported, z3.Z3Exception, ValueError):
+            continue
+        used = {i for i, _n in params if _mentions_z3(t, f"p{i}")}
+        free_names = _z3_names(t)
+        if not used or free_names - {f"p{i}" for i in used}:
+            continue
+        if str(t) not in seen:
+            seen.add(str(t))
+            out.append((t, used))
+    return out
+
+
+_SIZE_ARG = {"cudaMalloc": 1, "hipMalloc": 1, "cnrtMalloc": 1, "cudaMallocManaged": 1, "hipMallocManaged": 1,
+             "cudaMallocHost": 1, "hipHostMalloc": 1, "malloc": 0, "cudaMemcpy": 2, "hipMemcpy": 2,
+             "cnrtMemcpy": 2, "memcpy": 2, "cudaMemcpyAsync": 2, "hipMemcpyAsync": 2}
+
+
+def _z3_names(t) -> set[str]:
+    import z3
+
+    names: set[str] = set()
+    todo = [t]
+    while todo:
+        x = todo.pop()
+        if z3.is_const(x) and x.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            names.add(x.decl().name())
+        todo.extend(x.children())
+    return names
+
+
+def _mentions_z3(t, name: str) -> bool:
+    return name in _z3_names(t)
 
 
 def _unstable_lines(a, b) -> set[int] | None:
