@@ -462,11 +462,11 @@ def _max_cover(cands: list, accs: list, params: set, defines: dict, hyps: list) 
     candidate is proved for its accesses, so their maximum covers all of them and is no larger than the
     farthest element the source touches when every candidate is tight."""
     chosen: list = []
-    for index, dom, scan in accs:
-        if any(covers(c, index, dom, params, defines, scan=scan, hyps=hyps) is True for c in chosen):
+    for index, dom, scan, loops in accs:
+        if any(covers(c, index, dom, params, defines, scan=scan, hyps=hyps, loops=loops) is True for c in chosen):
             continue
         c = next((c for c in cands if c not in chosen and
-                  covers(c, index, dom, params, defines, scan=scan, hyps=hyps) is True), None)
+                  covers(c, index, dom, params, defines, scan=scan, hyps=hyps, loops=loops) is True), None)
         if c is None or len(chosen) == 3:
             return None
         chosen.append(c)
@@ -501,7 +501,7 @@ def _symbolic_count(func: N.Func, u: ParamUse, defines: dict) -> tuple[tuple | N
         if any(isinstance(n, (N.Load, N.Call)) for n in walk(index)):
             return None, "a data-dependent index"
         dom = domain(acc, defs, defines)
-        accs.append((index, dom, [x for f in loops for x in (f.start, f.stop)] + list(locals_.values())))
+        accs.append((index, dom, [x for f in loops for x in (f.start, f.stop)] + list(locals_.values()), loops))
         for c in count_candidates(index, loops, conds, atoms):
             free = {n.sym for n in walk(c) if isinstance(n, N.Var)}
             if free <= atoms and c not in cands:
@@ -510,7 +510,8 @@ def _symbolic_count(func: N.Func, u: ParamUse, defines: dict) -> tuple[tuple | N
         return None, "no bound of its indices over the function's size parameters"
 
     def proved(c):
-        return all(covers(c, index, dom, params, defines, scan=scan, hyps=hyps) is True for index, dom, scan in accs)
+        return all(covers(c, index, dom, params, defines, scan=scan, hyps=hyps, loops=loops) is True
+                   for index, dom, scan, loops in accs)
 
     best = next((c for c in cands if proved(c)), None)
     if best is None:
@@ -547,7 +548,8 @@ def _symbolic_cover_obligation(func: N.Func, i: int, count: N.Expr, u: ParamUse,
         for acc in _in_scope(u.accesses, func, defines):
             index, loops, _conds = _inlined_domain(acc, defs)
             got = covers(count, index, domain(acc, defs, defines), params, defines,
-                         scan=[x for f in loops for x in (f.start, f.stop)] + list(locals_.values()), hyps=hyps)
+                         scan=[x for f in loops for x in (f.start, f.stop)] + list(locals_.values()), hyps=hyps,
+                         loops=loops)
             if got is not True:
                 if trusted:
                     return None, (f"{name}: sized as the source's host code copies it; not proved that every "

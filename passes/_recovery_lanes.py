@@ -480,20 +480,21 @@ class _Recover:
         start = self.start_value(stmts, k, i)
         e0 = expr_constant(end, self.defines)
         known = start is not None and e0 is not None and e0 >= start
-        # the element loop may reuse i's name only when its bounds do not read i
-        q = N.Sym(i.name) if known else self.names.fresh(i.name)
+        # the element loop may reuse i's name only when its bounds do not read i (a constant start: the
+        # loop runs from it whatever the run-time end, `int i = 0; for (; i + 16 <= N; i += 16)`)
+        q = N.Sym(i.name) if start is not None else self.names.fresh(i.name)
         main = self.rebase(lane.body, i, lane.var, q)
         if main is None:
             return None
         if known:
             hi = _times(_div(end, w), w) if start == 0 else \
                 N.BinOp("+", N.Const(start), _times(_div(_minus(end, N.Const(start)), w), w))
-            lo = N.Const(start)
         else:
-            span = _minus(end, N.Var(i))
-            hi = N.BinOp("+", N.Var(i), N.Select(N.BinOp(">=", span, N.Const(0)), _times(_div(span, w), w),
-                                                 N.Const(0)))
-            lo = N.Var(i)
+            base = N.Var(i) if start is None else N.Const(start)
+            span = _minus(end, base)
+            hi = N.BinOp("+", base, N.Select(N.BinOp(">=", span, N.Const(0)), _times(_div(span, w), w),
+                                             N.Const(0)))
+        lo = N.Var(i) if start is None else N.Const(start)
         used = 1
         out: list = []
         tail = self.tail(stmts, k + 1, i, w, end)

@@ -128,3 +128,35 @@ def test_guards_on_the_path_bound_the_counters():
     pidx = b("-", b("+", b("*", b("-", v(i0), c(1)), v(m)), v(i1)), c(2))
     assert nm in count_candidates(pidx, pad_loops, [guard], {n, m})
     assert guarded_loops(loops, []) is None
+
+
+def test_a_strided_counter_ends_at_its_last_multiple():
+    # for (c = 0; c < C; c += 16) for (i = 0; i < 16; ++i) x[c + i]: the last element is the round-up of C to
+    # 16, not C + 15 (a copy of C + 15 elements reads past a buffer the source never overruns)
+    c16 = N.For(C_, c(0), v(N_), c(16), ())
+    lane = loop(I, c(16))
+    index = b("+", v(C_), v(I))
+    cands = count_candidates(index, (c16, lane), (), {N_})
+    want = b("*", b("/", b("+", v(N_), c(15)), c(16)), c(16))
+    assert cands[0] == want
+    d = dom((c16, lane)) + [to_z3(b("%", v(C_), c(16))) == 0]
+    assert covers(want, index, d, [N_]) is True
+    assert covers(b("-", want, c(1)), index, d, [N_]) is False
+
+
+def test_products_of_sizes_are_proved_term_by_term():
+    # x[((n * H + h) * W + w) * C + c + i], c strided by 16: the whole claim is nonlinear beyond Z3's
+    # reach; the groups (n, h, w, c + i) are each bounded and their bounds summed
+    H, W, Cn, NN = N.Sym("H"), N.Sym("W"), N.Sym("Cn"), N.Sym("NN")
+    n, h, w = N.Sym("n"), N.Sym("h"), N.Sym("w")
+    loops = (loop(n, v(NN)), loop(h, v(H)), loop(w, v(W)), N.For(C_, c(0), v(Cn), c(16), ()), loop(I, c(16)))
+    index = b("+", b("+", b("*", b("+", b("*", b("+", b("*", v(n), v(H)), v(h)), v(W)), v(w)), v(Cn)), v(C_)), v(I))
+    params = {NN, H, W, Cn}
+    [cand, *_] = count_candidates(index, loops, (), params)
+    d = dom(loops) + [to_z3(b("%", v(C_), c(16))) == 0]
+    from xpiler.analysis.bounds import covers_by_terms
+
+    assert covers_by_terms(cand, index, loops, d + [to_z3(v(p)) >= 0 for p in params], params) is True
+    assert covers(cand, index, d, params, loops=loops) is True
+    short = b("-", cand, c(1))
+    assert covers_by_terms(short, index, loops, d + [to_z3(v(p)) >= 0 for p in params], params) is False

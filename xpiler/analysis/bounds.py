@@ -31,7 +31,7 @@ from xpiler.ir.types import Scalar
 from xpiler.ir.visit import walk
 from xpiler.ir.z3expr import Unsupported, prove, to_z3
 
-from .symbolic import normalize, poly
+from .symbolic import expr, normalize, poly
 
 __all__ = ["comparison", "count_candidates", "covers", "divisors", "equal", "lower", "terms", "upper"]
 
@@ -113,7 +113,17 @@ class _Bounder:
             if f is not None:
                 if hi:
                     stop = self.bound(f.stop, True, depth + 1)
-                    return None if stop is None else N.BinOp("-", stop, _c(1))
+                    if stop is None:
+                        return None
+                    last = N.BinOp("-", stop, _c(1))
+                    a, st = _const_of(f.start), _const_of(f.step)
+                    if a is not None and st is not None and st > 1:
+                        # a strided counter's last value: a + (stop - 1 - a) / st * st (`c += 16` over C
+                        # channels ends at 16 * ((C - 1) / 16), not C - 1), spelled as the round-up
+                        # a + (stop - a + st - 1) / st * st - st, equal where the nest runs (stop > a)
+                        span = N.BinOp("+", stop, _c(st - 1 - a)) if st - 1 - a else stop
+                        last = N.BinOp("-", N.BinOp("*", N.BinOp("/", span, _c(st)), _c(st)), _c(st - a))
+                    return last
                 return self.bound(f.start, False, depth + 1)
             return e if e.sym in self.params else None
         if isinstance(e, N.Cast):
@@ -368,17 +378,93 @@ def divisors(exprs: Iterable[N.Expr]) -> list[N.Expr]:
 
 
 def covers(count: N.Expr, index: N.Expr, domain: list, params: Iterable[N.Sym], defines: dict | None = None,
-           timeout_ms: int = 4000, scan: Iterable[N.Expr] = (), hyps: Sequence = ()) -> bool | None:
+           timeout_ms: int = 4000, scan: Iterable[N.Expr] = (), hyps: Sequence = (),
+           loops: Sequence[N.For] = ()) -> bool | None:
     """Does `0 <= index < count` hold on the domain (Z3 constraints over the loop counters), for all
     non-negative values of the integer `params` and positive values of the divisors in `index`, `count`
-    and the expressions `scan` (loop bounds)? True (proved), False (a counterexample), None (unknown)."""
+    and the expressions `scan` (loop bounds)? True (proved), False (a counterexample), None (unknown).
+    When Z3 cannot decide the whole claim and the nest's `loops` are given, it is proved term by term
+    (`covers_by_terms`)."""
+    params = list(params)
+    early = bool(loops) and _high_degree(index)
     try:
         iz, cz = to_z3(index, defines=defines), to_z3(count, defines=defines)
         h = list(domain) + list(hyps) + [to_z3(N.Var(p)) >= 0 for p in params]
         h += [to_z3(d, defines=defines) >= 1 for d in divisors([index, count, *scan])]
+        if early and covers_by_terms(count, index, loops, h, set(params), defines):
+            return True
         ok, model = prove(z3.And(iz >= 0, iz < cz), h, timeout_ms=timeout_ms)
     except (Unsupported, ValueError, z3.Z3Exception, TypeError):
         return None
     if ok:
         return True
-    return False if model is not None else None
+    if model is not None:
+        return False
+    if loops and not early and covers_by_terms(count, index, loops, h, set(params), defines):
+        return True
+    return None
+
+
+def _high_degree(index: N.Expr) -> bool:
+    """Does the index have a product of three or more factors (sizes times a counter: `n * H * W * C`), the
+    kind of claim Z3's nonlinear arithmetic may not decide as a whole?"""
+    pa = poly(index)
+    return pa is not None and any(len(m) >= 3 for m in pa[0])
+
+
+def covers_by_terms(count: N.Expr, index: N.Expr, loops: Sequence[N.For], hyps: list, params: set,
+                    defines: dict | None = None, timeout_ms: int = 1500) -> bool:
+    """`0 <= index < count` proved in small pieces, for nests whose whole claim is beyond Z3 (products of
+    sizes next to a strided counter's round-up `(C + 15) / 16 * 16`): the index's monomials are grouped by
+    the loop counters they mention (groups share no counter), each group `g` is proved to lie in
+    [lower(g), upper(g)] over the domain `hyps`, and then `sum(lower) >= 0` and `count >= sum(upper) + 1`
+    over the sizes alone. Sound because the groups' extremes bound the sum's."""
+    pa = poly(index)
+    if pa is None:
+        return False
+    p, atoms = pa
+    counters = {f.var for f in loops}
+    mentions = {m: {n.sym for k in m for n in walk(atoms.by_key[k]) if isinstance(n, N.Var) and n.sym in counters}
+                for m in p}
+    groups: list[tuple[set, list]] = []
+    for m in p:
+        vs = mentions[m]
+        merged = [g for g in groups if vs and g[0] & vs]
+        keep = [g for g in groups if not any(g is x for x in merged)]
+        new = (set(vs).union(*[g[0] for g in merged]), [m] + [x for g in merged for x in g[1]])
+        groups = keep + [new]
+    if len(groups) < 2:
+        return False
+    ups, los = [], []
+    try:
+        for _vs, ms in groups:
+            g = expr(({m: p[m] for m in ms}, atoms))
+            u, lo = upper(g, loops, params), lower(g, loops, params)
+            if u is None or lo is None:
+                return False
+            gz = to_z3(g, defines=defines)
+            ok, _ = prove(z3.And(gz <= to_z3(u, defines=defines), gz >= to_z3(lo, defines=defines)), hyps,
+                          timeout_ms=timeout_ms)
+            if not ok:
+                return False
+            ups.append(u)
+            los.append(lo)
+        total_hi = normalize(_sum(ups)) or _sum(ups)
+        total_lo = normalize(_sum(los)) or _sum(los)
+        gap = normalize(N.BinOp("-", count, total_hi))
+        if not (gap is not None and _const_of(gap) is not None and _const_of(gap) >= 1):
+            ok, _ = prove(to_z3(count, defines=defines) >= to_z3(total_hi, defines=defines) + 1, hyps,
+                          timeout_ms=timeout_ms)
+            if not ok:
+                return False
+        ok, _ = prove(to_z3(total_lo, defines=defines) >= 0, hyps, timeout_ms=timeout_ms)
+        return ok
+    except (Unsupported, ValueError, z3.Z3Exception, TypeError):
+        return False
+
+
+def _sum(xs: list) -> N.Expr:
+    out = xs[0]
+    for x in xs[1:]:
+        out = N.BinOp("+", out, x)
+    return out
