@@ -164,6 +164,9 @@ class CStylePrinter(ExprPrinter):
         self.lines.append(f"static_assert({self.expr(it.cond)}{msg});")
 
     def item_Directive(self, it: N.Directive) -> None:
+        if it.kind == "verbatim":  # text carried whole (a ported header), printed as it is
+            self.lines.extend(it.text.split("\n"))
+            return
         text = it.text.strip()
         self.lines.append(text if text.startswith("#") else f"#{it.kind} {text}".rstrip())
 

@@ -3,7 +3,8 @@ folder of public code.
 
     python3 -m benchmarks.bench_realworld benchmarks/generated/tvm --directions cuda2hip cuda2c c2cuda c2bang
     python3 -m benchmarks.bench_realworld bench-results/variants --directions cuda2hip bang2c --limit 40
-    python3 -m benchmarks.bench_realworld /path/to/cuda-samples --directions cuda2hip --json out.json
+    python3 -m benchmarks.bench_realworld /path/to/cuda-samples/Samples -I /path/to/cuda-samples/Common \
+        --directions cuda2hip --json out.json
 
 A folder with a `manifest.json` (benchmarks/generated/tier.py format: the TVM sample, the variants) gives every
 case its dialect, entry, launch, arguments and numpy reference. Any other folder is walked for kernel files
@@ -117,6 +118,8 @@ def run_one(case: dict, src: str, dst: str, give_entry: bool = True) -> dict:
         opts["entry"] = case["entry"]
     if give_entry and case.get("launch"):
         opts["launch"] = case["launch"]
+    if case.get("include_dirs"):
+        opts["include_dirs"] = list(case["include_dirs"])
     t0 = time.perf_counter()
     try:
         res = transcompile(text, src, dst, path=case["path"], **opts)
@@ -232,6 +235,8 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("--no-entry", action="store_true", help="do not give the manifest's entry and launch")
+    ap.add_argument("-I", "--include", action="append", default=[], metavar="DIR",
+                    help="a folder of the repository's own headers (cuda-samples' Common), for every case")
     ap.add_argument("--json")
     ap.add_argument("--summarize", metavar="RESULT.json", help="print the tables of an earlier --json result")
     ap.add_argument("--one", help=argparse.SUPPRESS)
@@ -251,6 +256,8 @@ def main(argv=None) -> int:
     if not ns.folder:
         ap.error("folder required")
     cases = discover(Path(ns.folder))
+    if ns.include:
+        cases = [{**c, "include_dirs": [str(Path(d).resolve()) for d in ns.include]} for c in cases]
     if ns.ids:
         cases = [c for c in cases if any(s in c["id"] for s in ns.ids)]
     tasks = []

@@ -77,13 +77,14 @@ class _Port:
         self.notes: list[str] = []
         self.renamed: dict[str, str] = {}
         self.generic = False  # a hip shuffle kept its default width (warpSize-generic code)
+        self.user_names: set[str] = set()  # prefixed names the program's own headers define (kept as spelled)
 
     # -- names --------------------------------------------------------------------------------------
     def rename(self, name: str, nargs: int | None = None) -> str:
         """The target's name for a runtime API name, from the one table (backends/_simt/runtime_api.py)."""
         from xpiler.backends._simt.runtime_api import arity_variant, mapping
 
-        if not name.startswith(self.ls.host_api_prefixes[0]):
+        if not name.startswith(self.ls.host_api_prefixes[0]) or name in self.user_names:
             return name
         new = arity_variant(self.src, self.dst, name, nargs) or mapping(self.src, self.dst).get(name)
         if new is None:
@@ -91,6 +92,20 @@ class _Port:
                                "(backends/_simt/runtime_api.py)")
         if new not in _runtime_names(self.dst):
             raise PassDeclined(f"port: {name} -> {new}, which the {self.dst} executor does not provide")
+        self.renamed[name] = new
+        return new
+
+    def rename_lenient(self, name: str) -> str:
+        """A name in a ported user header: the table's counterpart when the target provides it, else the
+        name unchanged (the header's own names; a runtime name the table lacks shows when the output is
+        compiled)."""
+        from xpiler.backends._simt.runtime_api import mapping
+
+        if name in self.user_names:
+            return name
+        new = mapping(self.src, self.dst).get(name)
+        if new is None or new not in _runtime_names(self.dst):
+            return name
         self.renamed[name] = new
         return new
 
@@ -360,6 +375,13 @@ def run(program: Program, ctx: PassContext) -> PassResult:
     if frag:
         raise PassDeclined("port: wmma fragments: use the serial route")
     port = _Port(program, ctx)
+    from xpiler.backends._simt.runtime_api import headers as _headers
+
+    from . import _port_headers
+
+    runtime_headers = set(_headers(src, dst)) | set(_runtime_headers(src))
+    port.user_names = _port_headers.user_defined(program, port, runtime_headers)
+    inlined: set = set()
     if n_masks:
         port.notes.append("port: __activemask() only feeds shuffle masks, which the port drops: the full warp mask")
     items = []
@@ -372,6 +394,11 @@ def run(program: Program, ctx: PassContext) -> PassResult:
             new = port.include(it.path)
             if new is None and (_is_runtime_header(it.path, src) or it.path in _dropped_headers(src, dst)):
                 continue  # the source's own runtime headers: the target's come in below
+            own = None if new else _port_headers.inline_item(it, port, program, runtime_headers, inlined)
+            if own is not None:  # the program's header that uses the source's API: inlined, ported
+                port.notes.append(f"port: {it.path} (the program's header) inlined, ported to {dst}")
+                items.append(own)
+                continue
             it = dataclasses.replace(it, path=new, system=True) if new else it
             if any(isinstance(o, N.Include) and o.path == it.path for o in items):
                 continue
@@ -382,6 +409,8 @@ def run(program: Program, ctx: PassContext) -> PassResult:
             continue
         elif isinstance(it, (N.Decl, N.Alloc)):
             it = map_types(it, lambda t: _rename_type(t, port))
+        elif isinstance(it, N.Opaque):  # a definition kept as text: ported word by word
+            it = dataclasses.replace(it, text=_port_headers.port_words(it.text, port))
         items.append(it)
     if port.generic and _literal_wave(program, port.ls.warp_size, port.defines):
         raise PassDeclined("port: device code names the wavefront size 64 literally; warpSize-generic code only")

@@ -27,6 +27,8 @@ _RENAMED = (
     ("cudaFreeHost", "hipHostFree"),
     ("cudaDeviceProp", "hipDeviceProp_t"),
     ("cudaPointerAttributes", "hipPointerAttribute_t"),
+    ("cudaDevAttrMaxBlocksPerMultiprocessor", "hipDeviceAttributeMaxBlocksPerMultiProcessor"),
+    ("cudaDevAttrPciDomainId", "hipDeviceAttributePciDomainID"),
     ("cudaDevAttrWarpSize", "hipDeviceAttributeWarpSize"),
     ("cudaDevAttrMaxThreadsPerBlock", "hipDeviceAttributeMaxThreadsPerBlock"),
     ("cudaDevAttrMultiProcessorCount", "hipDeviceAttributeMultiprocessorCount"),
@@ -65,7 +67,23 @@ Graph_t GraphExec_t GraphCreate GraphInstantiate GraphLaunch GraphDestroy GraphE
 LaunchKernel LaunchCooperativeKernel OccupancyMaxActiveBlocksPerMultiprocessor OccupancyMaxPotentialBlockSize
 PointerGetAttributes IpcMemHandle_t IpcGetMemHandle IpcOpenMemHandle IpcCloseMemHandle
 IpcMemLazyEnablePeerAccess ProfilerStart ProfilerStop Array_t ChannelFormatDesc CreateChannelDesc
-Extent PitchedPtr
+Extent PitchedPtr ComputeMode ComputeModeDefault ComputeModeExclusive ComputeModeProhibited
+ComputeModeExclusiveProcess
+""".split()
+
+# device attributes (cudaDeviceGetAttribute): cudaDevAttr<W> -> hipDeviceAttribute<W>, the words both runtimes
+# declare (CUDA 13's driver_types.h and the HIP headers compared); those spelled differently are in _RENAMED
+_DEVICE_ATTRIBUTES = """
+AsyncEngineCount CanMapHostMemory CanUseHostPointerForRegisteredMem ComputeMode ComputePreemptionSupported
+ConcurrentKernels ConcurrentManagedAccess CooperativeLaunch DirectManagedMemAccessFromHost EccEnabled
+GlobalL1CacheSupported HostNativeAtomicSupported Integrated IsMultiGpuBoard KernelExecTimeout
+LocalL1CacheSupported ManagedMemory MaxBlockDimY MaxBlockDimZ MaxGridDimY MaxGridDimZ MaxPitch
+MaxRegistersPerBlock MaxRegistersPerMultiprocessor MaxSharedMemoryPerMultiprocessor MaxTexture1DWidth
+MaxTexture2DHeight MaxTexture2DWidth MaxTexture3DDepth MaxTexture3DHeight MaxTexture3DWidth
+MaxThreadsPerMultiProcessor MemoryClockRate MemoryPoolsSupported MultiGpuBoardGroupID PageableMemoryAccess
+PageableMemoryAccessUsesHostPageTables PciBusId PciDeviceId SingleToDoublePrecisionPerfRatio
+StreamPrioritiesSupported SurfaceAlignment TccDriver TextureAlignment TexturePitchAlignment
+TotalConstantMemory UnifiedAddressing
 """.split()
 
 # CUDA names that CUDA itself has retired (still common in old code); HIP -> CUDA never produces them
@@ -73,6 +91,7 @@ LEGACY_CUDA = frozenset({"cudaThreadSynchronize", "cudaThreadExit"})
 
 TABLE: tuple[tuple[str, str], ...] = (tuple(r for r in _RENAMED if r[0] not in LEGACY_CUDA)
                                       + tuple(("cuda" + w, "hip" + w) for w in _SAME_WORD)
+                                      + tuple(("cudaDevAttr" + w, "hipDeviceAttribute" + w) for w in _DEVICE_ATTRIBUTES)
                                       + tuple(r for r in _RENAMED if r[0] in LEGACY_CUDA))
 
 # source header -> target header (None: drop); both directions
@@ -136,6 +155,11 @@ _ARITY = {
 def arity_variant(src: str, dst: str, name: str, nargs: int | None) -> str | None:
     return _ARITY.get((src, dst), {}).get(name, {}).get(nargs) if nargs is not None else None
 
+
+# the include guards of each runtime's headers, which helper headers test (`#ifdef __DRIVER_TYPES_H__` around the
+# runtime-dependent half of cuda-samples' helper_cuda.h): a ported helper header tests the target's (its first)
+RUNTIME_GUARDS = {"cuda": ("__CUDA_RUNTIME_H__", "__DRIVER_TYPES_H__", "__CUDA_RUNTIME_API_H__"),
+                  "hip": ("HIP_INCLUDE_HIP_HIP_RUNTIME_H",)}
 
 # namespaces of the source's headers that the target does not have: `using namespace nvcuda;` is dropped
 NAMESPACES_ONLY_IN = {"cuda": frozenset({"nvcuda"}), "hip": frozenset()}

@@ -4,7 +4,8 @@ Both describe the file's function definitions as `Candidate`s (name, kind, linka
 other functions each one launches or calls) and ask `choose_entry`:
 
 1. `--entry NAME` / `entry=` wins.
-2. A host function that launches a kernel (`k<<<...>>>`, `hipLaunchKernelGGL(k, ...)`) is a *launcher*;
+2. A host function that launches a kernel (`k<<<...>>>`, `hipLaunchKernelGGL(k, ...)`, or a kernel pointer
+   `kernel<<<...>>>` chosen at run time) is a *launcher*;
    so is a host function that calls a launcher. The entry is the launcher no other function calls (the
    top of the host code), `main` aside: with exactly one such launcher it is the entry, whatever its name
    and linkage (unless it takes the command line, `runTest(int argc, char **argv)`, from main: then the whole
@@ -123,6 +124,7 @@ def candidates_from_text(source: str, functions, is_kernel, is_device) -> list[C
         calls = {m.group(1) for m in re.finditer(r"(?<![\w.>:])([A-Za-z_]\w*)\s*\(", body)} & names
         kern = is_kernel(f)
         out.append(Candidate(f.name, kernel=kern, device=(not kern and is_device(f)), extern_c=f.extern_c,
-                             static=f.static, launches=frozenset(launched & kernels), calls=frozenset(calls - kernels),
+                             static=f.static,
+                             launches=frozenset((launched & kernels) | (launched - names)),  # a pointer too calls=frozenset(calls - kernels),
                              line=f.line, argv=bool(_ARGV.search(f.params))))
     return out

@@ -112,7 +112,8 @@ def select_entry(module: N.Module, entry: str | None, filename: str) -> N.Func:
             elif isinstance(n, N.Var) and n.sym.name in kernels and f.kind is N.FuncKind.HOST:
                 launches.add(n.sym.name)  # a kernel passed by name to a launch API
         cands.append(Candidate(f.name, kernel=f.kind is N.FuncKind.KERNEL, device=f.kind is N.FuncKind.DEVICE,
-                               extern_c=f.extern_c, static=f.static, launches=frozenset(launches & kernels),
+                               extern_c=f.extern_c, static=f.static,
+                               launches=frozenset((launches & kernels) | (launches - names)),  # or through a pointer
                                calls=frozenset(calls), line=f.loc.line if f.loc else 0,
                                argv=any(_is_argv(p.type) for p in f.params)))
     chosen = choose_entry(cands, entry, filename)
