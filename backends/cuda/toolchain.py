@@ -16,6 +16,7 @@ PRELUDE = (
 FLAGS = (
     "-std=c++17",
     "-O2",
+    "--extended-lambda",  # `[] __device__ (...)` lambdas, which HIP takes without a flag
     "-shared",
     "-Xcompiler",
     "-fPIC",

@@ -12,6 +12,7 @@ other functions each one launches or calls) and ask `choose_entry`:
    program is meant and main is the entry); with several, the one `extern "C"` among them, else the choice is ambiguous.
 3. A file with `main()` is a program. When `main` is the only host code that launches kernels, the file is
    a whole program and `main` is the entry: it takes nothing, and what it prints and returns is its result.
+   So it is when nothing else qualifies (step 4): a main whose kernels come from the program's headers.
 4. Without launchers: the only `extern "C"` function, else the only device kernel (a bare kernel, launched
    with `--launch`), else the only host function other than `main` that no other function calls.
 Device helpers (`__device__`, `__mlu_func__`) are never chosen automatically. When a step finds several
@@ -90,9 +91,8 @@ def choose_entry(cands: list[Candidate], entry: str | None, filename: str, *, wh
         if len(pool) > 1:
             raise BadInput(f"several candidate entry functions ({_describe(pool)}); choose one with --entry",
                            file=filename)
-    if main is not None:
-        raise BadInput(f"the file is a program with only main(): nothing to {what} (whole programs are not "
-                       "supported yet)", file=filename)
+    if main is not None and main.host:
+        return main  # a program whose kernels (if any) come from its headers: what it prints is its result
     raise BadInput(f"no function definition found (nothing to {what})", file=filename)
 
 

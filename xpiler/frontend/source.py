@@ -106,6 +106,7 @@ def rewrite_keywords(data: bytes, keywords: dict[str, str]) -> tuple[bytes, Offs
     last = 0  # end of the original text already copied
     pos = 0
     n = len(data)
+    lambda_kw_end: int | None = None  # end of the last execution-space keyword blanked on a lambda
     if True:
         pat = re.compile(_SKIP.pattern + rb"|" + _IDENT.pattern, re.DOTALL)
         for m in pat.finditer(data):
@@ -124,10 +125,19 @@ def rewrite_keywords(data: bytes, keywords: dict[str, str]) -> tuple[bytes, Offs
                     pieces.append((new_len, va.end(), True))
                     last = va.end()
                 continue
+            start, end = m.start(), m.end()
+            # `[=] __device__ (int i) {...}`, `[] __host__ __device__ (...)`: an execution-space keyword on a
+            # lambda, where the grammar takes no attribute: blanked (same length, offsets unchanged)
+            if word in (b"__host__", b"__device__") and (
+                    data[max(0, start - 256):start].rstrip().endswith(b"]") or
+                    (lambda_kw_end is not None and not data[lambda_kw_end:start].strip())):
+                out.append(data[last:start] + b" " * (end - start))
+                new_len += end - last
+                last = lambda_kw_end = end
+                continue
             attr = kw.get(word)
             if attr is None:
                 continue
-            start, end = m.start(), m.end()
             args = b""
             j = end
             while j < n and data[j : j + 1] in (b" ", b"\t"):
