@@ -470,3 +470,21 @@ def test_array_parameters_are_pointers():
     assert isinstance(argv, T.Pointer) and isinstance(argv.pointee, T.Pointer) and argv.pointee.pointee == T.Scalar("char")
     x = m.func("f").params[0].type
     assert isinstance(x, T.Pointer) and x.pointee == T.Scalar("float32") and x.const
+
+
+def test_calling_conventions_and_lambda_execution_spaces_parse():
+    # macros that are empty on Linux sit between a declaration's type and its name; lambdas may carry
+    # __host__ / __device__ (nvcc --extended-lambda, HIP by default): both parse, and the functions are found
+    src = """#include <cuda_runtime.h>
+typedef int status_t;
+void CUDART_CB on_done(cudaStream_t s, cudaError_t e, void* data) { *(int*)data = 1; }
+status_t MYLIB_API run_all(float* x, int n) {
+  auto twice = [] __host__ __device__ (float v) { return 2.0f * v; };
+  for (int i = 0; i < n; ++i) x[i] = twice(x[i]);
+  return 0;
+}
+"""
+    m = lang.parse(src, "cuda", path="conv.cu")
+    assert [f.name for f in m.funcs()] == ["on_done", "run_all"]
+    out = lang.emit(m)
+    assert "auto twice = [] __host__ __device__ (float v) { return 2.0f * v; };" in out

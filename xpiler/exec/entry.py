@@ -125,6 +125,7 @@ def candidates_from_text(source: str, functions, is_kernel, is_device) -> list[C
         kern = is_kernel(f)
         out.append(Candidate(f.name, kernel=kern, device=(not kern and is_device(f)), extern_c=f.extern_c,
                              static=f.static,
-                             launches=frozenset((launched & kernels) | (launched - names)),  # a pointer too calls=frozenset(calls - kernels),
+                             launches=frozenset((launched & kernels) | (launched - names)),  # a pointer too
+                             calls=frozenset(calls - kernels),
                              line=f.line, argv=bool(_ARGV.search(f.params))))
     return out

@@ -96,6 +96,22 @@ class OffsetMap:
         return li + 1, col
 
 
+# calling-convention and export macros (empty on Linux, defined by the runtime's or the library's headers,
+# which the frontend does not read): `void CUDART_CB cb(...)`, `mluOpStatus_t MLUOP_WIN_API f(...)`
+_CALL_CONV = re.compile(rb"(?:CUDART_CB|CUDARTAPI|CUDAAPI|WINAPI|CALLBACK|__stdcall|__cdecl|[A-Z][A-Z0-9_]*_(?:API|CB|EXPORT))")
+_CALL_CONV_NEXT = re.compile(rb"\s+\**\s*[A-Za-z_]\w*\s*\(|\s*\*\s*[A-Za-z_]\w*\s*\)\s*\(")
+
+
+def _calling_convention(data: bytes, start: int, end: int, word: bytes) -> bool:
+    """Is `word` at data[start:end] a calling-convention macro between a declaration's type and its name
+    (`T CONV name(`, `T (CONV *name)(`)?"""
+    if not _CALL_CONV.fullmatch(word):
+        return False
+    before = data[max(0, start - 128):start].rstrip()
+    return bool(before) and (before[-1:].isalnum() or before[-1:] in b"_*&>(") and \
+        _CALL_CONV_NEXT.match(data, end) is not None
+
+
 def rewrite_keywords(data: bytes, keywords: dict[str, str]) -> tuple[bytes, OffsetMap]:
     """Replace each dialect keyword by its GNU attribute: `KW` -> `__attribute__((A))` and `KW(args)`
     -> `__attribute__((A(args)))`. Returns the new text and its offset map."""
@@ -126,6 +142,11 @@ def rewrite_keywords(data: bytes, keywords: dict[str, str]) -> tuple[bytes, Offs
                     last = va.end()
                 continue
             start, end = m.start(), m.end()
+            if word[:1].isupper() and _calling_convention(data, start, end, word):  # blanked, offsets unchanged
+                out.append(data[last:start] + b" " * (end - start))
+                new_len += end - last
+                last = end
+                continue
             # `[=] __device__ (int i) {...}`, `[] __host__ __device__ (...)`: an execution-space keyword on a
             # lambda, where the grammar takes no attribute: blanked (same length, offsets unchanged)
             if word in (b"__host__", b"__device__") and (
