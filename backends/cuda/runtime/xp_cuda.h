@@ -363,12 +363,13 @@ inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* p, int device) {
   p->maxThreadsPerMultiProcessor = 2048, p->maxBlocksPerMultiProcessor = 32;
   p->l2CacheSize = 40 << 20;
   p->concurrentKernels = p->unifiedAddressing = p->managedMemory = p->canMapHostMemory = 1;
-  // XPILER_DEVICE_VARIANT=1: another device of the family (the Tester runs a program's source once more so:
-  // printed lines that describe the device are told from the computation's). Sizes that shape launches stay.
+  // XPILER_DEVICE_VARIANT=1: another real device of the platform (the Tester runs a program's source once
+  // more on it, so that printed lines that describe the device are told from the computation's). The sizes
+  // that shape launches (warp size, SM count, shared memory) stay.
   if (const char* xp_v = std::getenv("XPILER_DEVICE_VARIANT"); xp_v && *xp_v && *xp_v != '0') {
-    std::strcat(p->name, " variant");
-    p->major += 1, p->minor += 1, p->clockRate += 100000, p->memoryClockRate += 100000;
-    p->totalGlobalMem += size_t(1) << 30, p->l2CacheSize += 1 << 20, p->pciBusID += 1;
+    std::strcpy(p->name, "xpiler SIMT emulator (CUDA sm_90)");
+    p->major = 9, p->minor = 0, p->clockRate += 100000, p->memoryClockRate += 100000;
+    p->totalGlobalMem += size_t(16) << 30, p->l2CacheSize += 2 << 20, p->pciBusID += 1;
   }
   return cudaSuccess;
 }
