@@ -88,6 +88,9 @@ C_SCALARS: dict[str, str] = {
     "int8_t": "int8", "uint8_t": "uint8", "int16_t": "int16", "uint16_t": "uint16", "int32_t": "int32",
     "uint32_t": "uint32", "int64_t": "int64", "uint64_t": "uint64", "size_t": "size_t",
     "ptrdiff_t": "ptrdiff_t", "_Float16": "float16",
+    # glibc's <sys/types.h> (which <stdlib.h> brings in): `uint bitonicSort(uint *d_DstKey, ...)`
+    "uint": "uint32", "ushort": "uint16", "ulong": "uint64", "u_int": "uint32", "u_short": "uint16",
+    "u_char": "uint8", "u_long": "uint64", "ssize_t": "int64",
 }
 
 # Spellings of the vendors' scalar types, accepted by the frontend in every dialect (a kernel may use a
