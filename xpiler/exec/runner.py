@@ -173,13 +173,15 @@ def _translation_unit(source: str, backend, fn: FunctionInfo, kernel: bool, file
     if _VECTOR_POINTER_CAST.search(source):  # buffers start 16-byte aligned, as device allocators give them
         parts.append('extern "C" unsigned xp_gmem_min_align = 16;')
     if fn.name == "main":  # a program: no arguments; what it prints and returns is its result
-        argv = "1, xp_argv" if fn.params.strip() not in ("", "void") else ""
+        # main(void), main(int, char**), main(int, const char* argv[]): the command line as main spells it
         parts.append(
+            "static char xp_arg0[] = \"program\";\nstatic char* xp_argv[] = {xp_arg0, nullptr};\n"
+            "template <class A, class B> static int xp_main_call(int (*m)(A, B)) { return m(1, (B)xp_argv); }\n"
+            "static int xp_main_call(int (*m)()) { return m(); }\n"
             "extern \"C\" const char* xp_entry_signature(void) { return \"\"; }\n"
             "extern \"C\" void xp_entry(void** args, const char* launch) {\n"
             "  (void)args; (void)launch;\n"
-            "  static char xp_arg0[] = \"program\";\n  static char* xp_argv[] = {xp_arg0, nullptr};\n  (void)xp_argv;\n"
-            f"  int status = {internal}({argv});\n"
+            f"  int status = xp_main_call(&{internal});\n"
             "  fflush(stdout);\n"
             f"  printf(\"{PROGRAM_STATUS}%d\\n\", status);\n}}\n"
         )
