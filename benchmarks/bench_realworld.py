@@ -145,7 +145,10 @@ def run_one(case: dict, src: str, dst: str, give_entry: bool = True) -> dict:
     if dst != "bang":
         try:
             tc = importlib.import_module(f"xpiler.backends.{dst}.toolchain")
-            cc = tc.check_compile(res.code, f"out.{OUT_EXT[dst]}")
+            if case.get("include_dirs"):  # the repository's own headers, as the translation had them (gcc, nvcc
+                os.environ["CPATH"] = os.pathsep.join(case["include_dirs"])  # and clang all read CPATH)
+            # named as if beside the source: its quoted headers are found as the user's build finds them
+            cc = tc.check_compile(res.code, str(Path(case["path"]).with_name(f"xpiler_out.{OUT_EXT[dst]}")))
             row["compiler_ok"] = bool(cc.ok) if cc.available else None
             if cc.available and not cc.ok:
                 row["reason"] += f"; {cc.tool} rejected the output: {cc.log[:300]}"
