@@ -228,17 +228,58 @@ class _Host(Rewriter):
     def rewrite_Call(self, e: N.Call):
         if e.kind in (N.CallKind.MATH, N.CallKind.INTRINSIC):  # __float2half and friends run on the host too
             return devmath.rewrite_call(e)
+        if self._runtime(e.name):
+            return self._value_form(e)
         return None
 
     def rewrite_Evaluate(self, s: N.Evaluate):
-        call = s.value
-        while isinstance(call, N.Call) and call.kind is N.CallKind.MACRO and len(call.args) == 1:
-            call = call.args[0]  # CHECK(cudaMalloc(...)): the error check goes
-        if isinstance(call, N.Cast) and isinstance(call.type, T.Scalar) and call.type.dtype == "void":
-            call = call.value
-        if not (isinstance(call, N.Call) and self._runtime(call.name)):
+        inner = _unchecked(s.value)
+        if isinstance(inner, (N.Const, N.StrLit)):
+            return ()  # a reporting call's value (cudaGetLastError() -> 0) as a statement: nothing to do
+        call = self._checked_call(s.value)
+        if call is None:
             return None
         return self._convert(call, s.loc)
+
+    def _checked_call(self, e):
+        """The runtime call under error-check macros and `(void)` casts (`CHECK(cudaMalloc(...))`), or None."""
+        call = _unchecked(e)
+        if not (isinstance(call, N.Call) and self._runtime(call.name)):
+            return None
+        return call
+
+    # The status a runtime call returns, where code keeps it (`cudaError_t e = cudaMalloc(...)`, `err =
+    # cudaMemcpy(...)`): the call's C form runs first, and the status is success (0), which is what every
+    # call returns on one CPU thread; a later `if (e != cudaSuccess)` then reads 0 against 0.
+    def rewrite_Decl(self, s: N.Decl):
+        call = self._checked_call(s.init) if s.init is not None else None
+        if call is None or self._value_form(call) is not None:
+            t = _status_type(s.type, self)
+            return None if t is s.type else dataclasses.replace(s, type=t)
+        conv = self._convert(call, s.loc)
+        return (*_stmts(conv), dataclasses.replace(s, type=_status_type(s.type, self), init=N.Const(0)))
+
+    def rewrite_Assign(self, s: N.Assign):
+        call = self._checked_call(s.value) if s.op is None else None
+        if call is None or self._value_form(call) is not None:
+            return None
+        return (*_stmts(self._convert(call, s.loc)), dataclasses.replace(s, value=N.Const(0)))
+
+    def _value_form(self, call: N.Call):
+        """The C value of a runtime call that only reports (error state, error text), or None."""
+        word = self._word(call.name)
+        if word in ("GetLastError", "PeekAtLastError"):
+            return N.Const(0)
+        if word == "GetErrorString":
+            return N.StrLit("no error")  # the runtime's text for success, the only status here
+        if word == "GetErrorName":
+            return N.StrLit(call.name.replace("GetErrorName", "Success"))
+        return None
+
+    def rewrite_Var(self, e: N.Var):
+        if self._runtime(e.sym.name) and self._word(e.sym.name) == "Success":
+            return N.Const(0)  # cudaSuccess / hipSuccess: the status every call here returns
+        return None
 
     def _runtime(self, name: str) -> bool:
         return any(name.startswith(p) for p in self.prefixes)
@@ -283,6 +324,28 @@ class _Host(Rewriter):
         if any(k in word for k in _NO_VALUE):
             return ()  # synchronisation, queues / streams / events, error state: nothing on one CPU thread
         raise PassDeclined(f"host: no C equivalent for {call.name}")
+
+
+def _unchecked(e):
+    """`e` without error-check macros of one argument and `(void)` casts around it."""
+    while isinstance(e, N.Call) and e.kind is N.CallKind.MACRO and len(e.args) == 1:
+        e = e.args[0]  # CHECK(cudaMalloc(...)): the error check goes
+    if isinstance(e, N.Cast) and isinstance(e.type, T.Scalar) and e.type.dtype == "void":
+        e = e.value
+    return e
+
+
+def _stmts(conv) -> tuple:
+    if isinstance(conv, tuple):
+        return conv
+    return (conv,) if conv is not None else ()
+
+
+def _status_type(t, host: "_Host"):
+    """`cudaError_t` / `hipError_t` -> int (the status is a plain integer in C)."""
+    if isinstance(t, T.Named) and host._runtime(t.name) and t.name.endswith(("Error_t", "Ret_t", "Status_t")):
+        return T.Scalar("int32")
+    return t
 
 
 def _drop_dead_runtime_vars(body: tuple, lang) -> tuple:

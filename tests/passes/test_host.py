@@ -367,3 +367,29 @@ def test_direction_and_applies():
         HOST.run(c, PassContext("c", "c"))
     vnni = HOST.run(c, PassContext("c", "vnni")).program
     assert vnni.dialect == "vnni" and vnni.module.items == c.module.items
+
+
+def test_in_keeps_the_status_the_source_checks():
+    # `cudaError_t err = cudaMalloc(...)`, `err = cudaGetLastError()`, `cudaGetErrorString(err)`: the C form of
+    # each call runs, the status is success (0), and the checks that read it still compile and hold
+    from xpiler import transcompile
+
+    src = """#include <cstdio>
+#include <cuda_runtime.h>
+__global__ void twice(float* x, int n) { int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < n) x[i] *= 2.0f; }
+extern "C" int run(float* h, int n) {
+  float* d;
+  cudaError_t err = cudaMalloc(&d, n * sizeof(float));
+  if (err != cudaSuccess) { printf("malloc: %s\\n", cudaGetErrorString(err)); return 1; }
+  err = cudaMemcpy(d, h, n * sizeof(float), cudaMemcpyHostToDevice);
+  if (err != cudaSuccess) return 2;
+  twice<<<(n + 127) / 128, 128>>>(d, n);
+  if (cudaGetLastError() != cudaSuccess) return 3;
+  cudaMemcpy(h, d, n * sizeof(float), cudaMemcpyDeviceToHost);
+  cudaFree(d);
+  return 0;
+}
+"""
+    res = transcompile(src, "cuda", "c")
+    assert res.verified, res.report.summary()
+    assert "int err = 0;" in res.code and "cuda" not in res.code and '"no error"' in res.code
