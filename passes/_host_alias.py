@@ -3,7 +3,7 @@
 otherwise only handed to the (now plain) kernel functions, is replaced by `P` itself.
 
 It is done only when clearly safe:
-* every statement naming `d` sits at the top level of the entry: the declaration, one malloc of B bytes,
+* every statement naming `d` sits at the top level of the entry: the declaration (empty or null), one malloc of B bytes,
   at most one copy `P -> d` of B bytes before every call that uses `d`, at most one copy `d -> P` of B
   bytes after them, one free, and calls that pass `d` as an argument;
 * `P` is named nowhere else in the entry (no second device copy of it, no host code reading it meanwhile);
@@ -73,7 +73,7 @@ def alias_copies(program):
         repl = N.Cast(decl.type, N.Var(P)) if cast else N.Var(P)
         body = tuple(substitute(s, {d: repl}) for k, s in enumerate(body) if k not in drop)
         notes.append(f"host: device copy {d.name} of {P.name} replaced by {P.name}")
-        counts[P.name] = _elements(nbytes, params[P].type.pointee)
+        counts[P.name] = _elements(_through_locals(nbytes, entry.body), params[P].type.pointee)
     if body is entry.body:
         return program, notes
     body = drop_dead_scalars(body)
@@ -87,6 +87,20 @@ def alias_copies(program):
 SOURCE_COUNTS = "host.source_counts"  # note: {entry parameter name: element count the source's host copies}
 
 
+def _through_locals(e: N.Expr, body: tuple) -> N.Expr:
+    """`e` with top-level locals that are declared once and never assigned replaced by their initializers
+    (`size_t A_bytes = (size_t)n * sizeof(float);` ... `malloc(A_bytes)`), so the count reads the entry's
+    parameters."""
+    assigned = {n.sym for n in walk(body) if isinstance(n, N.Assign)}
+    inits = {s.sym: s.init for s in body if isinstance(s, N.Decl) and s.init is not None and s.sym not in assigned}
+    for _ in range(4):
+        e2 = substitute(e, {k: v for k, v in inits.items() if any(isinstance(n, N.Var) and n.sym is k for n in walk(e))})
+        if e2 == e:
+            break
+        e = e2
+    return e
+
+
 def _elements(nbytes: N.Expr, elem) -> N.Expr:
     """`nbytes` (a byte count) in elements of `elem`: `X * sizeof(T)` -> X (casts of X kept), else nbytes / size."""
     if isinstance(nbytes, N.BinOp) and nbytes.op == "*":
@@ -98,7 +112,7 @@ def _elements(nbytes: N.Expr, elem) -> N.Expr:
 
 def _plan(body, d, nbytes, params, module, defines):
     """(indices of the statements to drop, the parameter) when `d` may become that parameter, else None."""
-    decl = [k for k, s in enumerate(body) if isinstance(s, N.Decl) and s.sym is d and s.init is None]
+    decl = [k for k, s in enumerate(body) if isinstance(s, N.Decl) and s.sym is d and (s.init is None or _null(s.init))]
     if len(decl) != 1 or not isinstance(body[decl[0]].type, T.Pointer):
         return None
     malloc, h2d, d2h, free, calls, P = [], [], [], [], [], None
@@ -143,6 +157,13 @@ def _plan(body, d, nbytes, params, module, defines):
     if not d2h and any(_writes(body[k].value, d, module) for k in calls):
         return None
     return set(decl + malloc + h2d + d2h + free), P, calls
+
+
+def _null(e: N.Expr) -> bool:
+    """`0`, `NULL`, `nullptr` (a pointer declared empty, `float* d_A = 0;`, then allocated)."""
+    while isinstance(e, N.Cast):
+        e = e.value
+    return (isinstance(e, N.Const) and e.value == 0) or (isinstance(e, N.Var) and e.sym.name in ("NULL", "nullptr"))
 
 
 def _const_param(call: N.Call, d, module) -> bool:
