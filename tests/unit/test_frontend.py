@@ -488,3 +488,18 @@ status_t MYLIB_API run_all(float* x, int n) {
     assert [f.name for f in m.funcs()] == ["on_done", "run_all"]
     out = lang.emit(m)
     assert "auto twice = [] __host__ __device__ (float v) { return 2.0f * v; };" in out
+
+
+def test_an_include_guard_around_the_file_does_not_hide_its_functions():
+    # cuda-samples' *_kernel.cu files are guarded like headers; a default-value #ifndef stays a conditional
+    src = """#ifndef MY_KERNEL_CU_
+#define MY_KERNEL_CU_
+__global__ void k(float* x) { x[threadIdx.x] = 1.0f; }
+#endif
+#ifndef N
+#define N 4
+#endif
+"""
+    m = lang.parse(src, "cuda", path="guarded.cu")
+    assert [f.name for f in m.funcs()] == ["k"]
+    assert any(isinstance(i, N.PreprocIf) for i in m.items)

@@ -81,6 +81,8 @@ class ModuleLifter:
             return self.define(n)
         if t in ("preproc_if", "preproc_ifdef"):
             pif = self.preproc_if(n)
+            if _include_guard(pif):  # `#ifndef X_CU_ / #define X_CU_ ... #endif` around the file: its contents
+                return list(pif.then)
             return list(_decided(pif, ALWAYS_DEFINED | DIALECT_DEFINED.get(self.lang.name, frozenset())))
         if t == "preproc_call":
             d = self.raw(n.child_by_field_name("directive"))
@@ -402,6 +404,18 @@ def _truth(cond, defined=ALWAYS_DEFINED) -> bool | None:
             return False if False in (a, b) else (True if a and b else None)
         return True if True in (a, b) else (False if a is False and b is False else None)
     return None
+
+
+def _include_guard(pif: PreprocIf) -> bool:
+    """`#ifndef X` whose first item defines X empty and without `#else`: an include guard. The file is read
+    from its start, where the guard is not defined yet, so its contents are the file's."""
+    c = pif.cond
+    if pif.orelse or not (isinstance(c, UnOp) and c.op == "!" and isinstance(c.a, Call) and c.a.name == "defined"
+                          and len(c.a.args) == 1 and isinstance(c.a.args[0], Var)):
+        return False
+    first = next((it for it in pif.then if not isinstance(it, Comment)), None)
+    return isinstance(first, Define) and first.params is None and not first.text.strip() and \
+        first.name == c.a.args[0].sym.name
 
 
 def _decided(pif: PreprocIf, defined=ALWAYS_DEFINED):
