@@ -98,3 +98,90 @@ def atomic_stmt(s: N.Evaluate) -> N.Stmt | None:
         keep = N.BinOp(">" if op == "max" else "<", v, target)
         return N.If(keep, (N.Store(target, v),))
     return N.Store(target, v, op)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# max / min: CUDA and HIP overload them for every arithmetic type (the float ones are fmaxf / fminf); C has
+# neither. With the operands' types known: fmaxf / fminf (float), fmax / fmin (double), a conditional for
+# integers whose operands are free of calls; unknown types keep the call (and the C check declines).
+
+_FLOAT_RANK = {"float16": 1, "bfloat16": 1, "float32": 1, "float64": 2}
+
+
+def expr_dtype(e: N.Expr, types: dict) -> str | None:
+    """The dtype of an arithmetic expression from the declared types of the names it reads, or None."""
+    if isinstance(e, N.Const):
+        return e.dtype
+    if isinstance(e, N.Var):
+        t = types.get(e.sym)
+        return t.dtype if isinstance(t, T.Scalar) else None
+    if isinstance(e, N.Load):
+        base = e.base
+        while isinstance(base, N.Load):
+            base = base.base
+        if isinstance(base, N.BinOp) and base.op in ("+", "-"):
+            base = base.a
+        while isinstance(base, N.Cast):
+            t = base.type
+            return t.pointee.dtype if isinstance(t, T.Pointer) and isinstance(t.pointee, T.Scalar) else None
+        if isinstance(base, N.Var):
+            t = types.get(base.sym)
+            inner = t.pointee if isinstance(t, T.Pointer) else t
+            return inner.dtype if isinstance(inner, T.Scalar) else None
+        return None
+    if isinstance(e, N.Cast):
+        return e.type.dtype if isinstance(e.type, T.Scalar) else None
+    if isinstance(e, N.UnOp) and e.op in ("-", "+"):
+        return expr_dtype(e.a, types)
+    if isinstance(e, (N.BinOp, N.Select)):
+        if isinstance(e, N.BinOp) and e.op in ("<", "<=", ">", ">=", "==", "!=", "&&", "||"):
+            return "int32"
+        a, b = expr_dtype(e.a, types), expr_dtype(e.b, types)
+        if a is None or b is None:
+            return None
+        ra, rb = _FLOAT_RANK.get(a, 0), _FLOAT_RANK.get(b, 0)
+        return a if ra >= rb else b
+    if isinstance(e, N.Call) and e.kind is N.CallKind.MATH and e.name in ("expf", "logf", "sqrtf", "fabsf", "tanhf",
+                                                                         "fmaxf", "fminf", "powf", "expf"):
+        return "float32"
+    return None
+
+
+def max_min(e: N.Call, types: dict) -> N.Expr | None:
+    """`max(a, b)` / `min(a, b)` in C, from the operands' types (see above), or None."""
+    name = e.name.removeprefix("std::")
+    if name not in ("max", "min", "fmaxf", "fminf") or len(e.args) != 2 or name.startswith("f"):
+        return None
+    kinds = [expr_dtype(a, types) for a in e.args]
+    if None in kinds:
+        return None
+    rank = max(_FLOAT_RANK.get(k, 0) for k in kinds)
+    if rank == 2:
+        return _call("fmax" if name == "max" else "fmin", *e.args)
+    if rank == 1:
+        return _call("fmaxf" if name == "max" else "fminf", *e.args)
+    if any(isinstance(n, N.Call) for a in e.args for n in _walk(a)):
+        return None
+    a, b = e.args
+    return N.Select(N.BinOp(">" if name == "max" else "<", a, b), a, b)
+
+
+def _walk(e):
+    from xpiler.ir.visit import walk
+
+    return walk(e)
+
+
+def declared_types(func: N.Func) -> dict:
+    """Symbol -> declared type, for the function's parameters, locals and arrays."""
+    from xpiler.ir.visit import walk
+
+    out = {p.sym: p.type for p in func.params}
+    for n in walk(func):
+        if isinstance(n, N.Decl):
+            out[n.sym] = n.type
+        elif isinstance(n, N.Alloc):
+            out[n.sym] = T.Pointer(n.elem)
+        elif isinstance(n, N.For) and n.var_type is not None:
+            out[n.var] = n.var_type
+    return out

@@ -85,8 +85,12 @@ def run(program: Program, ctx: PassContext) -> PassResult:
         if n:
             out, notes = out.replace(module=module), notes + [f"host: {n} guarded block x thread nest(s) "
                                                               "contracted into one loop"]
+    called = {n.name for n in walk(out.module) if isinstance(n, N.Call)}
     inc = [h for h, fns in (("stdlib.h", {"malloc", "free"}), ("string.h", {"memcpy", "memset"}))
-           if fns & {n.name for n in walk(out.module) if isinstance(n, N.Call)}]
+           if fns & called]
+    if any(isinstance(i, N.Include) for i in program.module.items) and called & C_MATH - {
+            f.name for f in out.module.funcs()}:
+        inc.append("math.h")  # the device runtime's header brought the math functions in; C needs its own
     out = out.replace(module=dataclasses.replace(out.module, items=with_includes(out.module.items, inc)))
     return PassResult(out, notes=notes)
 
@@ -179,7 +183,7 @@ def _function(f: N.Func, lang, program: Program, defines: dict) -> N.Func:
     f = map_types(f, pointer_scope(T.Scope.HOST))
     if device:
         is_entry = f.name == program.entry and program.entry_is_kernel
-        body = _Device(lang).rewrite(f.body)
+        body = _Device(lang, devmath.declared_types(f)).rewrite(f.body)
         return dataclasses.replace(f, body=body, kind=N.FuncKind.HOST, launch_bounds=None,
                                    extern_c=f.extern_c if is_entry else False, forceinline=False)
     body = _Host(lang, f).rewrite(f.body)
@@ -188,8 +192,9 @@ def _function(f: N.Func, lang, program: Program, defines: dict) -> N.Func:
 
 
 class _Device(Rewriter):
-    def __init__(self, lang) -> None:
+    def __init__(self, lang, types: dict | None = None) -> None:
         self.lang = lang
+        self.types = types or {}
 
     def rewrite_Barrier(self, s):
         return ()  # one thread: nothing to wait for
@@ -207,7 +212,7 @@ class _Device(Rewriter):
 
     def rewrite_Call(self, e: N.Call):
         if e.kind in (N.CallKind.MATH, N.CallKind.OTHER, N.CallKind.INTRINSIC):
-            got = devmath.rewrite_call(e)
+            got = devmath.rewrite_call(e) or devmath.max_min(e, self.types)
             if got is not None:
                 return got
         return None  # an atomic whose value is used stays, and _check_c declines

@@ -44,6 +44,9 @@ def parse_number(text: str) -> tuple[int | float, str]:
     """(value, C dtype) of a numeric literal: `3` int32, `3u` uint32, `3L` int64, `3.0f` float32, `3.0`
     float64, `0xFFFFFFFF` uint32 (C's rule for hex literals that do not fit int)."""
     t = text.replace("'", "")
+    if t[:1] in ("-", "+"):  # the grammar lexes a signed hex float (`-0x1p+0f`, TVM's spelling) as one literal
+        v, dt = parse_number(t[1:])
+        return (-v if t[0] == "-" else v), dt
     m = _INT.match(t)
     if m:
         digits, suf = m.group(1), m.group(2).lower()
