@@ -84,8 +84,8 @@ class _Port:
         """The target's name for a runtime API name, from the one table (backends/_simt/runtime_api.py)."""
         from xpiler.backends._simt.runtime_api import arity_variant, mapping
 
-        if not name.startswith(self.ls.host_api_prefixes[0]) or name in self.user_names:
-            return name
+        if not name.startswith(self.ls.host_api_prefixes[0]) or name in self.user_names or "::" in name:
+            return name  # not the runtime's (its API is C: `hip::check` is the program's own namespace)
         new = arity_variant(self.src, self.dst, name, nargs) or mapping(self.src, self.dst).get(name)
         if new is None:
             raise PassDeclined(f"port: {name} is not in the {self.src} -> {self.dst} runtime API table "

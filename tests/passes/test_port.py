@@ -155,3 +155,23 @@ def test_activemask_that_only_feeds_shuffle_masks_is_the_full_mask(target):
     assert activemask_as_full(q.module)[1] == 0
     with pytest.raises(PassDeclined, match="__activemask"):
         PORT.run(q, PassContext("cuda", "hip"))
+
+
+def test_the_programs_own_namespace_named_like_the_runtime_is_kept():
+    # `hip::check` (rocm-examples' helper) is the program's function, not a runtime name to look up
+    src = """#include <hip/hip_runtime.h>
+namespace hip { inline int check(hipError_t e) { return e == hipSuccess ? 0 : 1; } }
+__global__ void k(float* x) { x[threadIdx.x] = 2.0f; }
+extern "C" int run(float* h) {
+  float* d;
+  if (hip::check(hipMalloc(&d, 64 * sizeof(float)))) return 1;
+  k<<<1, 64>>>(d);
+  hipMemcpy(h, d, 64 * sizeof(float), hipMemcpyDeviceToHost);
+  hipFree(d);
+  return 0;
+}
+"""
+    res = get_pass("port").run(Program.from_source(src, "hip"), PassContext("hip", "cuda"))
+    text = res.program.text()
+    assert "hip::check(cudaMalloc(&d, 64 * sizeof(float)))" in text and "cudaMemcpyDeviceToHost" in text
+    assert "check(cudaError_t e) { return e == cudaSuccess" in text
