@@ -4,6 +4,9 @@
                                          [--per-file K] [--seed S] [--cases 0 1] [--transcompile]
                                          [--json OUT] [--no-rename]
 
+With `--tier benchmarks/generated/tvm` the files are the generated tier's instead (TVM kernels behind run-time-size
+host code; each mutant is run with the manifest's arguments against its numpy reference, every test).
+
 For each corpus source file (`benchmarks/corpus/<op>/`; `--limit N`: N files per dialect evenly spaced over the
 alphabetical list of ops) this plants single-token faults found on the tree-sitter syntax tree of the file:
 
@@ -636,6 +639,52 @@ def bench_file(spec, dialect: str, ns) -> list[Row]:
     return rows
 
 
+def _observe_tier(case: dict, text: str) -> tuple[str, int | None, str]:
+    """`observe` for a generated-tier case: its manifest's arguments and numpy reference, every test."""
+    from benchmarks.generated.tier import check_source
+
+    why = check_source(case, text)
+    if why is None:
+        return "match", None, ""
+    if why.startswith(("CompileError", "BadInput")):
+        return "invalid", None, why[:200]
+    if why.startswith(("RuntimeFault", "TimeoutError")):
+        return "fault", 0, why[:200]
+    return "wrong", 0, why[:200]
+
+
+def bench_tier_case(case: dict, ns) -> list[Row]:
+    """All rows of one generated-tier file (benchmarks/generated: a TVM kernel behind its run-time-size host
+    code): its mutants, checked against the manifest's numpy reference, and its renamed copy."""
+    text = Path(case["path"]).read_text()
+    d = case["dialect"]
+    rows = []
+    for m in make_mutants(text, d, seed=ns.seed, per_file=ns.per_file):
+        row = Row(case["id"], d, "mutant", m.operator, m.line, m.before, m.after, m.source_line)
+        row.observed, row.case, row.detail = _observe_tier(case, m.text)
+        if row.observed in ("wrong", "fault"):
+            row.verify = verify_pair(text, m.text, d, seed=ns.seed)
+            if ns.transcompile:
+                row.final_check = final_check_pair(text, m.text, d, seed=ns.seed)
+            if row.false_verified or row.false_final:
+                print(f"FALSE VERIFIED {case['id']} line {m.line} [{m.operator}] {m.before!r} -> {m.after!r}: "
+                      f"{m.source_line} ({row.observed}: {row.detail})", file=sys.stderr, flush=True)
+        rows.append(row)
+    if ns.rename:
+        renamed, _ = rename_locals(text, d)
+        row = Row(case["id"], d, "rename")
+        row.observed, row.case, row.detail = _observe_tier(case, renamed)
+        if row.observed == "match":
+            row.verify = verify_pair(text, renamed, d, seed=ns.seed)
+            if not row.verify.get("equivalent"):
+                print(f"FALSE REJECTION {case['id']} renamed copy: {row.verify.get('error')}", file=sys.stderr,
+                      flush=True)
+        else:
+            print(f"rename invalid {case['id']}: {row.observed} {row.detail}", file=sys.stderr, flush=True)
+        rows.append(row)
+    return rows
+
+
 def summarize(rows: list[Row], dialects, files: dict) -> list[dict]:
     """One summary dict per dialect (and a total)."""
     out = []
@@ -720,14 +769,30 @@ def main(argv=None) -> int:
     ap.add_argument("--transcompile", action="store_true", help="also ask transcompile's final check")
     ap.add_argument("--no-rename", dest="rename", action="store_false")
     ap.add_argument("--json", metavar="OUT")
+    ap.add_argument("--tier", metavar="FOLDER", help="mutate a generated tier's files (a manifest folder such as "
+                    "benchmarks/generated/tvm) instead of the corpus")
     ns = ap.parse_args(argv)
     from xpiler.verify.spec import load_corpus
 
-    specs = [s for s in load_corpus(ROOT) if not ns.ops or s.op in ns.ops]
+    specs = [] if ns.tier else [s for s in load_corpus(ROOT) if not ns.ops or s.op in ns.ops]
     rows: list[Row] = []
     files: dict[str, int] = {}
     t0 = time.time()
-    for d in ns.dialects:
+    if ns.tier:
+        from benchmarks.generated.tier import load_manifest
+
+        cases = [c for c in load_manifest(Path(ns.tier)) if not ns.ops or c.get("op") in ns.ops]
+        for d in ns.dialects:
+            chosen = sample([c for c in cases if c["dialect"] == d], ns.limit)
+            files[d] = len(chosen)
+            for case in chosen:
+                t1 = time.time()
+                rs = bench_tier_case(case, ns)
+                rows.extend(rs)
+                kept = sum(r.observed in ("wrong", "fault") for r in rs if r.kind == "mutant")
+                print(f"... {case['id']}: {sum(r.kind == 'mutant' for r in rs)} mutants, {kept} kept "
+                      f"({time.time() - t1:.0f} s, total {time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
+    for d in ([] if ns.tier else ns.dialects):
         chosen = sample([s for s in specs if d in s.dialects], ns.limit)
         files[d] = len(chosen)
         for spec in chosen:

@@ -135,3 +135,16 @@ def test_renamed_copy_is_consistent_and_runs_the_same():
     np.testing.assert_array_equal(outs[0][1], outs[1][1])
     np.testing.assert_array_equal(outs[0][2], outs[1][2])
     np.testing.assert_allclose(outs[1][2], x.reshape(4, 8).max(axis=1))
+
+
+def test_generated_tier_files_are_observed_against_their_reference():
+    from pathlib import Path
+
+    from benchmarks.bench_mutation import _observe_tier, make_mutants
+    from benchmarks.generated.tier import load_manifest
+
+    case = next(c for c in load_manifest(Path("benchmarks/generated/tvm")) if c["id"] == "add_sym_c")
+    text = Path(case["path"]).read_text()
+    assert _observe_tier(case, text)[0] == "match"
+    seen = {_observe_tier(case, m.text)[0] for m in make_mutants(text, "c", seed=0, per_file=6)}
+    assert seen & {"wrong", "fault"}
