@@ -160,3 +160,14 @@ def test_products_of_sizes_are_proved_term_by_term():
     assert covers(cand, index, d, params, loops=loops) is True
     short = b("-", cand, c(1))
     assert covers_by_terms(short, index, loops, d + [to_z3(v(p)) >= 0 for p in params], params) is False
+
+
+def test_a_split_index_rejoins():
+    # TVM writes an index as (x / 1024) * 1024 + x % 1024 (with int casts): C defines that as x
+    from xpiler.ir.types import Scalar
+
+    i32 = Scalar("int32", "int")
+    split = b("+", b("*", N.Cast(i32, b("/", v(N_), c(1024))), c(1024)), N.Cast(i32, b("%", v(N_), c(1024))))
+    assert normalize(split) == v(N_)
+    assert normalize(b("*", split, c(3))) == b("*", v(N_), c(3))
+    assert normalize(b("+", v(ROWS), b("%", v(N_), c(16)))) == b("+", v(ROWS), b("%", v(N_), c(16)))

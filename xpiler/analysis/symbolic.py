@@ -84,7 +84,31 @@ def poly(e: N.Expr, atoms: _Atoms | None = None) -> tuple[Poly, _Atoms] | None:
     """`e` as (polynomial, atoms), or None when it is not an integer expression we can read."""
     atoms = atoms or _Atoms()
     p = _poly(e, atoms)
-    return None if p is None else (p, atoms)
+    return None if p is None else (_fold_div_mod(p, atoms), atoms)
+
+
+def _fold_div_mod(p: Poly, atoms: _Atoms) -> Poly:
+    """`k * c * (x / c) + k * (x % c)` -> `k * x`: C defines `/` and `%` so that (x / c) * c + x % c == x for
+    every x (TVM's fused indices split and rejoin an index this way). Other uses of `%` stay atoms."""
+    changed = True
+    while changed:
+        changed = False
+        for m, k in list(p.items()):
+            a = atoms.by_key.get(m[0]) if len(m) == 1 else None
+            if not (isinstance(a, N.BinOp) and a.op == "%" and isinstance(a.b, N.Const)
+                    and isinstance(a.b.value, int) and a.b.value):
+                continue
+            dkey = atoms.key(N.BinOp("/", a.a, a.b))
+            if p.get((dkey,)) != k * a.b.value:
+                continue
+            inner = _poly(a.a, atoms)
+            if inner is None:
+                continue
+            rest = {mm: cc for mm, cc in p.items() if mm not in (m, (dkey,))}
+            p = _add(rest, {mm: cc * k for mm, cc in inner.items()})
+            changed = True
+            break
+    return p
 
 
 def _poly(e: N.Expr, atoms: _Atoms) -> Poly | None:
