@@ -503,3 +503,23 @@ __global__ void k(float* x) { x[threadIdx.x] = 1.0f; }
     m = lang.parse(src, "cuda", path="guarded.cu")
     assert [f.name for f in m.funcs()] == ["k"]
     assert any(isinstance(i, N.PreprocIf) for i in m.items)
+
+
+def test_conditionals_inside_a_function_take_the_branch_the_dialects_compiler_takes():
+    src = """__global__ void k(unsigned* o, const unsigned* i) {
+  int t = threadIdx.x;
+#ifdef __HIP_PLATFORM_AMD__
+  o[t] = i[t] + 1;
+#else
+  o[t] = i[t] + 2;
+#endif
+#if defined(SOMETHING_ELSE)
+  o[t] = 0;
+#endif
+}
+"""
+    m = lang.parse(src, "hip", path="cond.hip")
+    body = m.funcs()[0].body
+    assert sum(isinstance(s, N.Store) for s in body) == 1  # the AMD branch, lifted
+    assert sum(isinstance(s, N.Opaque) for s in body) == 1  # an unknown macro: kept as it is
+    assert "i[t] + 1" in lang.emit(m) and "i[t] + 2" not in lang.emit(m)

@@ -20,6 +20,8 @@ from xpiler.ir.nodes import (
     BinOp,
     Block,
     Break,
+    Call,
+    CallKind,
     Case,
     CFor,
     Comment,
@@ -36,6 +38,8 @@ from xpiler.ir.nodes import (
     Return,
     Store,
     Switch,
+    UnOp,
+    Var,
     While,
 )
 from xpiler.ir.dialect import GCC_FULL_UNROLL
@@ -217,7 +221,39 @@ class StmtLifter:
             return [Return(self.expr(vals[0]) if vals else None, loc=loc)]
         if t in ("preproc_def", "preproc_function_def"):
             return self.define(n)
+        if t in ("preproc_if", "preproc_ifdef", "preproc_elif", "preproc_elifdef"):
+            return self.preproc_stmts(n)
         raise Unsupported(t)
+
+    def preproc_stmts(self, n) -> list:
+        """`#ifdef __HIP_PLATFORM_AMD__ ... #else ... #endif` inside a function: the branch the dialect's
+        compiler takes when the condition tests only macros it always defines (lift_module.DIALECT_DEFINED),
+        lifted as statements; any other conditional stays opaque."""
+        from .lift_module import ALWAYS_DEFINED, DIALECT_DEFINED, _truth
+
+        if n.type in ("preproc_ifdef", "preproc_elifdef"):
+            name = n.child_by_field_name("name")
+            cond = Call("defined", (Var(self.syms.lookup(self.raw(name))),), CallKind.OTHER)
+            if self.raw(n.children[0]).strip() in ("#ifndef", "#elifndef"):
+                cond = UnOp("!", cond)
+            skip = {name.start_byte}
+        else:
+            c = n.child_by_field_name("condition")
+            cond = self.expr(c)
+            skip = {c.start_byte}
+        v = _truth(cond, ALWAYS_DEFINED | DIALECT_DEFINED.get(self.lang.name, frozenset()))
+        if v is None:
+            raise Unsupported("preprocessor conditional")
+        alt = n.child_by_field_name("alternative")
+        if v:
+            return self.stmt_list([c for c in n.children if c.start_byte not in skip and
+                                   (alt is None or c.start_byte != alt.start_byte) and
+                                   c.type not in ("#if", "#ifdef", "#ifndef", "#elif", "#endif", "#else")])
+        if alt is None:
+            return []
+        if alt.type in ("preproc_elif", "preproc_elifdef"):
+            return self.preproc_stmts(alt)
+        return self.stmt_list([c for c in alt.children if c.type != "#else"])
 
     def condition(self, c):
         if c.type == "condition_clause":
