@@ -334,7 +334,11 @@ class _Loop:
         if _mentions(idx, self.varying - {self.i}):
             raise _Skip("index depends on a loop-local")
         f = affine_form(idx, [self.i], self.st.defines)
-        if f is None or f.coeff(self.i) != 1:
+        k = None if f is None else f.coeff(self.i)
+        if isinstance(k, z3.ExprRef):  # a coefficient that depends on a run-time size (`x[i * n]`)
+            k = z3.simplify(k)
+            k = k.as_long() if z3.is_int_value(k) else None
+        if k != 1:
             raise _Skip("access is not unit stride")
         return True
 

@@ -15,11 +15,7 @@ os.environ.setdefault("XPILER_STRICT", "1")
 
 # Tests that strict mode stops because of known bugs in code owned elsewhere: strict mode is off for exactly
 # these (node id -> the bug), so the rest of the suite stays strict. Remove an entry when its bug is fixed.
-STRICT_OFF = {
-    "tests/corpus/test_translate_corpus.py::test_translation_is_verified_and_matches_reference[bang2vnni-transpose]":
-        "passes/_tensorize_vnni.py:337 (_Loop.unit): `f.coeff(self.i) != 1` turns a symbolic Z3 coefficient into "
-        "a Python bool (Z3Exception: Symbolic expressions cannot be cast to concrete Boolean values)",
-}
+STRICT_OFF: dict[str, str] = {}  # test id -> the known bug that makes it run without strict mode
 
 
 @pytest.fixture(autouse=True)
