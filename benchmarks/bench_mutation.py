@@ -74,7 +74,9 @@ LIBM_SIBLINGS = {"max": "min", "min": "max", "fmaxf": "fminf", "fminf": "fmaxf",
                  "__expf": "exp2f", "tanhf": "sinf"}
 # Device math with a sibling that plain C and BANG lack (rsqrtf is CUDA / HIP only).
 DEVICE_SIBLINGS = {"sqrtf": "rsqrtf", "rsqrtf": "sqrtf"}
-_ZERO_LITERAL = re.compile(r"^0(\.0*)?[fF]?$|^0?\.0+[fF]?$|^0\.[fF]$")
+_ZERO_LITERAL = re.compile(r"^0(\.0*)?[fF]?$|^0?\.0+[fF]?$|^0\.[fF]$|^0x0(\.0*)?p[+-]?0[fF]?$|^0\.0+e[+-]?0+[fF]?$")
+# the largest float as a literal (TVM: -3.402823e+38f, -0x1.fffffep+127f): a max-reduction's initializer
+_BIG_LITERAL = re.compile(r"^(3\.40282\d*e\+?38|0x1\.fffffep\+127)[fF]?$")
 _INT_LITERAL = re.compile(r"^(\d+)([uUlL]*)$")
 _BIG_NAMES = {"INFINITY", "FLT_MAX", "HUGE_VALF", "HUGE_VAL", "DBL_MAX"}
 _SKIPPED_CALLS = {"free", "cudaFree", "hipFree", "cudaDeviceSynchronize", "hipDeviceSynchronize", "printf"}
@@ -286,10 +288,14 @@ def _arith_edits(p: Parsed, rng: random.Random) -> list[Edit]:
 def _init_value(p: Parsed, node) -> str | None:
     """The replacement of a reduction initializer value, or None if `node` is not one."""
     t = _text(p, node).replace(" ", "")
+    if node.type == "number_literal" and t.lower().startswith("0x") and _ZERO_LITERAL.match(t.lower()):
+        return "0x1p+0f" if t.lower().endswith("f") else "0x1p+0"
     if node.type == "number_literal" and _ZERO_LITERAL.match(t):
         return "1" + t[1:] if t.startswith("0") else "1" + t
     if node.type == "unary_expression" and _op(node) == "-" and t.lstrip("-") in _BIG_NAMES:
         return "0"
+    if node.type in ("unary_expression", "number_literal") and t.startswith("-") and _BIG_LITERAL.match(t[1:]):
+        return "0.0f"  # (the grammar lexes a signed hex float as one literal)
     if node.type == "identifier" and t in _BIG_NAMES:
         return "0"
     if node.type == "call_expression" and t in ("_mm512_setzero_ps()", "_mm512_setzero_si512()"):
@@ -304,6 +310,8 @@ def _init_edits(p: Parsed, rng: random.Random) -> list[Edit]:
             continue  # `for (int i = 0; ...)` is a loop bound (const), not an accumulator
         value = None
         if n.type == "init_declarator":
+            if n.child_by_field_name("declarator").type == "pointer_declarator":
+                continue  # `float* d_A = 0;`: a null pointer, not an accumulator
             value = n.child_by_field_name("value")
         elif n.type == "assignment_expression" and _op(n) == "=":
             value = n.child_by_field_name("right")
