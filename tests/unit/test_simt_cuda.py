@@ -663,3 +663,35 @@ def test_kernels_in_namespaces_and_static_kernels():
       cudaFree(d);
     }"""
     np.testing.assert_array_equal(run(src, [np.zeros(32, np.float32)]).outputs[0], 3.0)
+
+
+def test_a_thread_group_of_any_kind_syncs_and_ranks():
+    # helpers that take `const cg::thread_group&` get the block or a tile (cuda-samples' CudaMath.h)
+    src = """#include <cstdio>
+#include <cooperative_groups.h>
+namespace cg = cooperative_groups;
+__device__ float group_sum(const cg::thread_group& g, float* s, float v) {
+  s[g.thread_rank()] = v; g.sync();
+  for (int o = g.size() / 2; o > 0; o /= 2) { if (g.thread_rank() < o) s[g.thread_rank()] += s[g.thread_rank() + o]; g.sync(); }
+  return s[0];
+}
+__global__ void k(const float* x, float* out) {
+  __shared__ float s[128];
+  __shared__ float t[128];
+  cg::thread_block b = cg::this_thread_block();
+  float all = group_sum(b, s, x[threadIdx.x]);
+  cg::thread_group tile = cg::tiled_partition(b, 16);
+  float part = group_sum(tile, t + threadIdx.x / 16 * 16, x[threadIdx.x]);
+  if (threadIdx.x == 0) out[0] = all;
+  if (threadIdx.x == 16) out[1] = part;
+}
+int main() {
+  float h[128]; for (int i = 0; i < 128; ++i) h[i] = i;
+  float *d, *o; cudaMalloc(&d, sizeof h); cudaMalloc(&o, 8); cudaMemcpy(d, h, sizeof h, cudaMemcpyHostToDevice);
+  k<<<1, 128>>>(d, o); float r[2]; cudaMemcpy(r, o, 8, cudaMemcpyDeviceToHost); printf("%g %g\\n", r[0], r[1]);
+  return 0;
+}
+"""
+    from xpiler.exec import run_kernel
+
+    assert run_kernel(src, "cuda", args=[]).stdout.startswith("8128 376\n")  # 16 + ... + 31 = 376

@@ -92,6 +92,39 @@ inline thread_block_tile<Size, Parent> tiled_partition(const Parent&) {
   return thread_block_tile<Size, Parent>();
 }
 
+// Any group, its kind known at run time: the whole block (size_ == 0) or a tile of size_ threads inside one warp
+// (`cg::thread_group g = cg::tiled_partition(block, 16);`, helper functions that take `const thread_group&`).
+class thread_group {
+  unsigned size_;
+  uint64_t mask() const {
+    uint64_t ones = size_ >= 64 ? ~0ull : ((1ull << size_) - 1);
+    return ones << (xp_simt_lane() / size_ * size_);
+  }
+
+ public:
+  thread_group(const thread_block&) : size_(0) {}
+  template <unsigned Size, class Parent>
+  thread_group(const thread_block_tile<Size, Parent>&) : size_(Size) {}
+  explicit thread_group(unsigned size) : size_(size) {
+    if (size == 0 || (size & (size - 1)) != 0 || size > unsigned(XP_WARP_SIZE))
+      xp_fault("unsupported", "tiled_partition(%u): a tile is a power of two of at most the warp size", size);
+  }
+  void sync(XP_SITE_PARAMS) const {
+    if (size_ == 0)
+      xp_simt_barrier(0, 0, XP_SITE);
+    else
+      xp_simt_vote(mask(), XP_VOTE_SYNC, 0, "thread_group::sync", XP_SITE);
+  }
+  unsigned thread_rank() const {
+    unsigned r = this_thread_block().thread_rank();
+    return size_ ? r % size_ : r;
+  }
+  unsigned size() const { return size_ ? size_ : this_thread_block().size(); }
+  unsigned num_threads() const { return size(); }
+};
+inline thread_group tiled_partition(const thread_group&, unsigned size) { return thread_group(size); }
+inline void sync(const thread_group& g, XP_SITE_PARAMS) { g.sync(XP_SITE); }
+
 template <class T>
 struct plus {
   T operator()(const T& a, const T& b) const { return a + b; }
