@@ -118,6 +118,9 @@ def ported_text(path: Path, port, program, runtime_headers: set, seen: set, dept
             if sub in seen:
                 return f"// {name}: inlined above"
             return ported_text(sub, port, program, runtime_headers, seen, depth + 1)
+        if not system and (path.parent / name).is_file() and any(
+                Path(d).resolve() == path.parent.resolve() for d in program.include_dirs or ()):
+            return f"#include <{name}>"  # beside the inlined header, in a -I folder: found from the output too
         return m.group(0)
 
     parts = []

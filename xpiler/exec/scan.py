@@ -8,6 +8,8 @@ entered, every other block is a body.
 
 from __future__ import annotations
 
+import os
+
 import re
 from dataclasses import dataclass
 
@@ -201,6 +203,8 @@ def drop_missing_includes(text: str, filename: str | None, search=SYSTEM_INCLUDE
             return m.group(0)
         if any((Path(d) / inc).is_file() for d in search):
             return m.group(0)
+        if any(d and (Path(d) / inc).is_file() for d in os.environ.get("CPATH", "").split(os.pathsep)):
+            return m.group(0)  # the compilers search CPATH too
         missing.append(inc)
         return ""
 
