@@ -332,8 +332,10 @@ class _Host(Rewriter):
 
 
 def _unchecked(e):
-    """`e` without error-check macros of one argument and `(void)` casts around it."""
-    while isinstance(e, N.Call) and e.kind is N.CallKind.MACRO and len(e.args) == 1:
+    """`e` without error-check macros of one argument and `(void)` casts around it (a macro the file defines,
+    or an unknown one-argument wrapper spelled like a macro, `HIP_CHECK` from a header)."""
+    while isinstance(e, N.Call) and len(e.args) == 1 and (
+            e.kind is N.CallKind.MACRO or (e.kind is N.CallKind.OTHER and e.name.isupper())):
         e = e.args[0]  # CHECK(cudaMalloc(...)): the error check goes
     if isinstance(e, N.Cast) and isinstance(e.type, T.Scalar) and e.type.dtype == "void":
         e = e.value
