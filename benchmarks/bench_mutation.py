@@ -612,39 +612,47 @@ class Row:
             self.final_check.get("equivalent") is True
 
 
-def bench_file(spec, dialect: str, ns) -> list[Row]:
-    """All rows of one source file: its mutants and its renamed copy."""
-    text = spec.source_path(dialect).read_text()
-    cases = [c for c in ns.cases if c < len(spec.cases)]
+def bench_source(label: str, dialect: str, text: str, ns, observe_at, materialize) -> list[Row]:
+    """All rows of one source text: its mutants and its renamed copy. `observe_at(text, first_only)` runs a
+    variant against the reference (see `observe`); `materialize(text, case)` is the variant as verified (the
+    case's #defines substituted)."""
     rows = []
     for m in make_mutants(text, dialect, seed=ns.seed, per_file=ns.per_file):
-        row = Row(spec.op, dialect, "mutant", m.operator, m.line, m.before, m.after, m.source_line)
-        row.observed, row.case, row.detail = observe(spec, dialect, m.text, cases)
+        row = Row(label, dialect, "mutant", m.operator, m.line, m.before, m.after, m.source_line)
+        row.observed, row.case, row.detail = observe_at(m.text, False)
         if row.observed in ("wrong", "fault"):
-            from xpiler.verify.spec import substitute_defines
-
-            a = substitute_defines(text, spec.case(row.case))
-            b = substitute_defines(m.text, spec.case(row.case))
+            a, b = materialize(text, row.case), materialize(m.text, row.case)
             row.verify = verify_pair(a, b, dialect, seed=ns.seed)
             if ns.transcompile:
                 row.final_check = final_check_pair(a, b, dialect, seed=ns.seed)
             if row.false_verified or row.false_final:
-                print(f"FALSE VERIFIED {spec.op}/{dialect} line {m.line} [{m.operator}] {m.before!r} -> {m.after!r}: "
+                print(f"FALSE VERIFIED {label}/{dialect} line {m.line} [{m.operator}] {m.before!r} -> {m.after!r}: "
                       f"{m.source_line} ({row.observed} at case {row.case}: {row.detail})", file=sys.stderr, flush=True)
         rows.append(row)
     if ns.rename:
         renamed, _ = rename_locals(text, dialect)
-        row = Row(spec.op, dialect, "rename")
-        row.observed, row.case, row.detail = observe(spec, dialect, renamed, cases[:1])
+        row = Row(label, dialect, "rename")
+        row.observed, row.case, row.detail = observe_at(renamed, True)
         if row.observed == "match":
             row.verify = verify_pair(text, renamed, dialect, seed=ns.seed)
             if not row.verify.get("equivalent"):
-                print(f"FALSE REJECTION {spec.op}/{dialect} renamed copy: {row.verify.get('error')}", file=sys.stderr,
+                print(f"FALSE REJECTION {label}/{dialect} renamed copy: {row.verify.get('error')}", file=sys.stderr,
                       flush=True)
         else:
-            print(f"rename invalid {spec.op}/{dialect}: {row.observed} {row.detail}", file=sys.stderr, flush=True)
+            print(f"rename invalid {label}/{dialect}: {row.observed} {row.detail}", file=sys.stderr, flush=True)
         rows.append(row)
     return rows
+
+
+def bench_file(spec, dialect: str, ns) -> list[Row]:
+    """All rows of one corpus source file."""
+    from xpiler.verify.spec import substitute_defines
+
+    text = spec.source_path(dialect).read_text()
+    cases = [c for c in ns.cases if c < len(spec.cases)]
+    return bench_source(spec.op, dialect, text, ns,
+                        lambda t, first: observe(spec, dialect, t, cases[:1] if first else cases),
+                        lambda t, case: substitute_defines(t, spec.case(case)))
 
 
 def _observe_tier(case: dict, text: str) -> tuple[str, int | None, str]:
@@ -664,33 +672,8 @@ def _observe_tier(case: dict, text: str) -> tuple[str, int | None, str]:
 def bench_tier_case(case: dict, ns) -> list[Row]:
     """All rows of one generated-tier file (benchmarks/generated: a TVM kernel behind its run-time-size host
     code): its mutants, checked against the manifest's numpy reference, and its renamed copy."""
-    text = Path(case["path"]).read_text()
-    d = case["dialect"]
-    rows = []
-    for m in make_mutants(text, d, seed=ns.seed, per_file=ns.per_file):
-        row = Row(case["id"], d, "mutant", m.operator, m.line, m.before, m.after, m.source_line)
-        row.observed, row.case, row.detail = _observe_tier(case, m.text)
-        if row.observed in ("wrong", "fault"):
-            row.verify = verify_pair(text, m.text, d, seed=ns.seed)
-            if ns.transcompile:
-                row.final_check = final_check_pair(text, m.text, d, seed=ns.seed)
-            if row.false_verified or row.false_final:
-                print(f"FALSE VERIFIED {case['id']} line {m.line} [{m.operator}] {m.before!r} -> {m.after!r}: "
-                      f"{m.source_line} ({row.observed}: {row.detail})", file=sys.stderr, flush=True)
-        rows.append(row)
-    if ns.rename:
-        renamed, _ = rename_locals(text, d)
-        row = Row(case["id"], d, "rename")
-        row.observed, row.case, row.detail = _observe_tier(case, renamed)
-        if row.observed == "match":
-            row.verify = verify_pair(text, renamed, d, seed=ns.seed)
-            if not row.verify.get("equivalent"):
-                print(f"FALSE REJECTION {case['id']} renamed copy: {row.verify.get('error')}", file=sys.stderr,
-                      flush=True)
-        else:
-            print(f"rename invalid {case['id']}: {row.observed} {row.detail}", file=sys.stderr, flush=True)
-        rows.append(row)
-    return rows
+    return bench_source(case["id"], case["dialect"], Path(case["path"]).read_text(), ns,
+                        lambda t, first: _observe_tier(case, t), lambda t, _case: t)
 
 
 def summarize(rows: list[Row], dialects, files: dict) -> list[dict]:

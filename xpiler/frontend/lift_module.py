@@ -175,18 +175,20 @@ class ModuleLifter:
             sub.syms.pop()
         return None if isinstance(e, OpaqueExpr) else e
 
-    def preproc_if(self, n) -> PreprocIf:
-        loc = self.loc(n)
-        if n.type == "preproc_ifdef":
+    def preproc_cond(self, n) -> tuple:
+        """(condition, start bytes of the condition's nodes) of `#if` / `#ifdef` / `#ifndef` / `#elif...`."""
+        if n.type in ("preproc_ifdef", "preproc_elifdef"):
             name = n.child_by_field_name("name")
             cond = Call("defined", (Var(self.syms.lookup(self.raw(name))),), CallKind.OTHER)
-            if self.raw(n.children[0]).strip() == "#ifndef":
+            if self.raw(n.children[0]).strip() in ("#ifndef", "#elifndef"):
                 cond = UnOp("!", cond)
-            skip = {name.start_byte}
-        else:
-            c = n.child_by_field_name("condition")
-            cond = self.expr(c)
-            skip = {c.start_byte}
+            return cond, {name.start_byte}
+        c = n.child_by_field_name("condition")
+        return self.expr(c), {c.start_byte}
+
+    def preproc_if(self, n) -> PreprocIf:
+        loc = self.loc(n)
+        cond, skip = self.preproc_cond(n)
         alt = n.child_by_field_name("alternative")
         body = [c for c in n.children if c.start_byte not in skip and (alt is None or c.start_byte != alt.start_byte)
                 and c.type not in ("#if", "#ifdef", "#ifndef", "#elif", "#endif", "#else")]

@@ -20,8 +20,6 @@ from xpiler.ir.nodes import (
     BinOp,
     Block,
     Break,
-    Call,
-    CallKind,
     Case,
     CFor,
     Comment,
@@ -38,8 +36,6 @@ from xpiler.ir.nodes import (
     Return,
     Store,
     Switch,
-    UnOp,
-    Var,
     While,
 )
 from xpiler.ir.dialect import GCC_FULL_UNROLL
@@ -231,16 +227,7 @@ class StmtLifter:
         lifted as statements; any other conditional stays opaque."""
         from .lift_module import ALWAYS_DEFINED, DIALECT_DEFINED, _truth
 
-        if n.type in ("preproc_ifdef", "preproc_elifdef"):
-            name = n.child_by_field_name("name")
-            cond = Call("defined", (Var(self.syms.lookup(self.raw(name))),), CallKind.OTHER)
-            if self.raw(n.children[0]).strip() in ("#ifndef", "#elifndef"):
-                cond = UnOp("!", cond)
-            skip = {name.start_byte}
-        else:
-            c = n.child_by_field_name("condition")
-            cond = self.expr(c)
-            skip = {c.start_byte}
+        cond, skip = self.preproc_cond(n)
         v = _truth(cond, ALWAYS_DEFINED | DIALECT_DEFINED.get(self.lang.name, frozenset()))
         if v is None:
             raise Unsupported("preprocessor conditional")
