@@ -20,6 +20,7 @@ from xpiler.ir import types as T
 from xpiler.ir.visit import substitute, walk
 
 from ._host_access import analyze
+from ._host_domain import inline, single_defs
 from ._host_ir import const_int
 
 
@@ -73,7 +74,8 @@ def alias_copies(program):
         repl = N.Cast(decl.type, N.Var(P)) if cast else N.Var(P)
         body = tuple(substitute(s, {d: repl}) for k, s in enumerate(body) if k not in drop)
         notes.append(f"host: device copy {d.name} of {P.name} replaced by {P.name}")
-        counts[P.name] = _elements(_through_locals(nbytes, entry.body), params[P].type.pointee)
+        # the count through size locals (`A_bytes = n * sizeof(float)`), so it reads the entry's parameters
+        counts[P.name] = _elements(inline(nbytes, single_defs(entry)), params[P].type.pointee)
     if body is entry.body:
         return program, notes
     body = drop_dead_scalars(body)
@@ -85,20 +87,6 @@ def alias_copies(program):
 
 
 SOURCE_COUNTS = "host.source_counts"  # note: {entry parameter name: element count the source's host copies}
-
-
-def _through_locals(e: N.Expr, body: tuple) -> N.Expr:
-    """`e` with top-level locals that are declared once and never assigned replaced by their initializers
-    (`size_t A_bytes = (size_t)n * sizeof(float);` ... `malloc(A_bytes)`), so the count reads the entry's
-    parameters."""
-    assigned = {n.sym for n in walk(body) if isinstance(n, N.Assign)}
-    inits = {s.sym: s.init for s in body if isinstance(s, N.Decl) and s.init is not None and s.sym not in assigned}
-    for _ in range(4):
-        e2 = substitute(e, {k: v for k, v in inits.items() if any(isinstance(n, N.Var) and n.sym is k for n in walk(e))})
-        if e2 == e:
-            break
-        e = e2
-    return e
 
 
 def _elements(nbytes: N.Expr, elem) -> N.Expr:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from xpiler.ir import nodes as N
 from xpiler.ir import types as T
+from xpiler.ir.visit import walk
 
 F32 = T.Scalar("float32", "float")
 F16 = T.Scalar("float16")
@@ -121,7 +122,7 @@ def expr_dtype(e: N.Expr, types: dict) -> str | None:
             base = base.base
         if isinstance(base, N.BinOp) and base.op in ("+", "-"):
             base = base.a
-        while isinstance(base, N.Cast):
+        if isinstance(base, N.Cast):
             t = base.type
             return t.pointee.dtype if isinstance(t, T.Pointer) and isinstance(t.pointee, T.Scalar) else None
         if isinstance(base, N.Var):
@@ -142,7 +143,7 @@ def expr_dtype(e: N.Expr, types: dict) -> str | None:
         ra, rb = _FLOAT_RANK.get(a, 0), _FLOAT_RANK.get(b, 0)
         return a if ra >= rb else b
     if isinstance(e, N.Call) and e.kind is N.CallKind.MATH and e.name in ("expf", "logf", "sqrtf", "fabsf", "tanhf",
-                                                                         "fmaxf", "fminf", "powf", "expf"):
+                                                                         "fmaxf", "fminf", "powf"):
         return "float32"
     return None
 
@@ -150,7 +151,7 @@ def expr_dtype(e: N.Expr, types: dict) -> str | None:
 def max_min(e: N.Call, types: dict) -> N.Expr | None:
     """`max(a, b)` / `min(a, b)` in C, from the operands' types (see above), or None."""
     name = e.name.removeprefix("std::")
-    if name not in ("max", "min", "fmaxf", "fminf") or len(e.args) != 2 or name.startswith("f"):
+    if name not in ("max", "min") or len(e.args) != 2:
         return None
     kinds = [expr_dtype(a, types) for a in e.args]
     if None in kinds:
@@ -160,22 +161,14 @@ def max_min(e: N.Call, types: dict) -> N.Expr | None:
         return _call("fmax" if name == "max" else "fmin", *e.args)
     if rank == 1:
         return _call("fmaxf" if name == "max" else "fminf", *e.args)
-    if any(isinstance(n, N.Call) for a in e.args for n in _walk(a)):
+    if any(isinstance(n, N.Call) for a in e.args for n in walk(a)):
         return None
     a, b = e.args
     return N.Select(N.BinOp(">" if name == "max" else "<", a, b), a, b)
 
 
-def _walk(e):
-    from xpiler.ir.visit import walk
-
-    return walk(e)
-
-
 def declared_types(func: N.Func) -> dict:
     """Symbol -> declared type, for the function's parameters, locals and arrays."""
-    from xpiler.ir.visit import walk
-
     out = {p.sym: p.type for p in func.params}
     for n in walk(func):
         if isinstance(n, N.Decl):

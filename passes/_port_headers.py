@@ -14,6 +14,7 @@ along so that the output compiles on its own with the target's compiler.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from xpiler.ir import nodes as N
@@ -38,6 +39,16 @@ def resolve(path: str, system: bool, program) -> Path | None:
     return None
 
 
+def _read(path: Path) -> str:
+    """The header's text, read once per version of the file (a header is asked about several times)."""
+    return _read_version(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _read_version(path: Path, _mtime_ns: int) -> str:
+    return path.read_text(errors="replace")
+
+
 def _code(text: str) -> str:
     """`text` with comments and string literals blanked."""
     return _TOKENS.sub(lambda m: " " if m.group(0)[0] in "/\"'" else m.group(0), text)
@@ -46,7 +57,7 @@ def _code(text: str) -> str:
 def uses_api(path: Path, program, prefix: str, runtime_headers: set, depth: int = 0) -> bool:
     """Does the header (or a user header it includes) name the source runtime's API or include its headers?"""
     try:
-        text = path.read_text(errors="replace")
+        text = _read(path)
     except OSError:
         return False
     code = _code(text)
@@ -71,7 +82,7 @@ class _Beside:
 
 def defined_names(path: Path, prefix: str) -> set[str]:
     """Names with the runtime's prefix that the header defines (functions, macros, types)."""
-    code = _code(path.read_text(errors="replace"))
+    code = _code(_read(path))
     out = set(re.findall(rf"#\s*define\s+({prefix}\w*)", code))
     out |= set(re.findall(rf"\b({prefix}\w*)\s*\([^;{{}}]*\)\s*(?:const\s*)?\{{", code))
     out |= set(re.findall(rf"\b(?:struct|class|enum|union)\s+({prefix}\w*)", code))
@@ -105,7 +116,7 @@ def ported_text(path: Path, port, program, runtime_headers: set, seen: set, dept
     """The header's text ported to the target (see the module docstring); nested user headers that use the
     API inlined once (`seen`), the rest of its includes kept."""
     seen.add(path)
-    text = path.read_text(errors="replace")
+    text = _read(path)
     prefix = port.ls.host_api_prefixes[0]
 
     def include(m) -> str:
@@ -161,6 +172,6 @@ def user_defined(program, port, runtime_headers: set) -> set[str]:
             continue
         seen.add(p)
         out |= defined_names(p, prefix)
-        text = p.read_text(errors="replace")
+        text = _read(p)
         todo += [(m.group(2), m.group(1) == "<", _Beside(p, program)) for m in _INCLUDE.finditer(text)]
     return out
